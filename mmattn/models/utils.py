@@ -1,0 +1,40 @@
+"""Small helpers that more than one model file needs."""
+
+
+def make_divisible(value, divisor=8, min_value=None, round_limit=0.9):
+    """Round ``value`` to a multiple of ``divisor``, not below ``round_limit``
+    of it (as in MobileNet, mmcv and timm)."""
+    min_value = min_value or divisor
+    new_value = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    if new_value < round_limit * value:
+        new_value += divisor
+    return new_value
+
+
+def reduced_channels(in_channels, ratio, min_channels=0, divisor=1):
+    """Width of a bottleneck: ``in_channels // ratio`` for an int ratio
+    (a reduction, e.g. 16), ``in_channels * ratio`` for a float in (0, 1]
+    (e.g. 1 / 16), floored at ``min_channels`` and, with ``divisor`` > 1,
+    rounded by :func:`make_divisible`.
+
+    Raises:
+        ValueError: naming ``in_channels`` or ``ratio`` if the result would
+            leave no channels.
+    """
+    if not isinstance(in_channels, int) or in_channels <= 0:
+        raise ValueError(f'in_channels must be a positive int, '
+                         f'got {in_channels!r}')
+    if isinstance(ratio, float) and 0 < ratio <= 1:
+        width = in_channels * ratio
+    elif isinstance(ratio, int) and ratio >= 1:
+        width = in_channels / ratio
+    else:
+        raise ValueError(f'ratio must be an int reduction >= 1 or a float '
+                         f'in (0, 1], got {ratio!r}')
+    if divisor > 1:
+        return make_divisible(width, divisor, max(min_channels, divisor))
+    width = max(int(width), min_channels)
+    if width < 1:
+        raise ValueError(f'ratio={ratio!r} leaves no channels of '
+                         f'in_channels={in_channels}')
+    return width

@@ -1,0 +1,15 @@
+"""The ``mmattn`` scope of MMEngine's registries.
+
+Configs refer to mmattn classes with the scope prefix, ``type='mmattn.VAN'``,
+so that they resolve under any host scope (``mmdet``, ``mmseg``). Inside
+mmattn, build sub-modules from classes or prefixed names, never from bare
+names: a bare name is looked up in whichever scope is current.
+"""
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import Registry
+
+MODELS = Registry(
+    'model',
+    parent=MMENGINE_MODELS,
+    scope='mmattn',
+    locations=['mmattn.models'])
