@@ -2,15 +2,15 @@
 
 Every module in this package is imported here, so adding a block is adding a
 file: its ``@MODELS.register_module()`` makes it buildable from configs as
-``type='mmattn.<Name>'`` and its ``paper`` attribute puts it in the zoo tables
+``type='mmattn.<Name>'`` and subclassing :class:`AttentionBlock` puts it in the zoo tables
 and the contract tests (``tests/test_models/test_attention``).
 """
 import importlib
 import pkgutil
 
-from .base import Paper, registered_blocks
+from .base import AttentionBlock, Paper, registered_blocks
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f'{__name__}.{_module.name}')
 
-__all__ = ['Paper', 'registered_blocks']
+__all__ = ['AttentionBlock', 'Paper', 'registered_blocks']

@@ -1,5 +1,8 @@
-"""What every attention block shares: its paper record and the block lookup."""
+"""What every attention block shares: its base class, paper record and lookup."""
 from dataclasses import dataclass
+from typing import ClassVar, Optional
+
+from mmengine.model import BaseModule
 
 from mmattn.registry import MODELS
 
@@ -33,8 +36,26 @@ class Paper:
                              f'got {self.family!r}')
 
 
+class AttentionBlock(BaseModule):
+    """Base of every mmattn block: ``forward(x: N×C×H×W) -> N×C×H×W``.
+
+    The plug-in contract (``../shared/DESIGN.md``): the first argument is
+    ``in_channels`` (mmdet's ResNet passes it by keyword), any H and W work,
+    and ``_abbr_`` names the layer inside a ResNet block.
+
+    Class attributes:
+        paper (Paper): where the block comes from.
+        identity_at_init (bool): the paper zero-initialises the block so that
+            it starts as the identity; ``init_weights`` must restore that
+            after a host's init (e.g. mmdet ResNet's Kaiming init).
+    """
+    paper: ClassVar[Optional[Paper]] = None
+    identity_at_init: ClassVar[bool] = False
+    _abbr_ = 'attn'
+
+
 def registered_blocks():
-    """Names of all registered attention blocks (classes with a ``paper``).
+    """All registered attention blocks: subclasses of :class:`AttentionBlock`.
 
     Returns:
         dict[str, type]: ``{name: class}``, sorted by name.
@@ -43,5 +64,5 @@ def registered_blocks():
     return {
         name: cls
         for name, cls in sorted(MODELS.module_dict.items())
-        if isinstance(getattr(cls, 'paper', None), Paper)
+        if isinstance(cls, type) and issubclass(cls, AttentionBlock)
     }
