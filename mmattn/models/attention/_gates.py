@@ -1,0 +1,88 @@
+"""Pieces that several attention blocks share: pooled descriptors and the
+channel-gate MLP.
+
+Nothing here is registered; blocks import these and build their gate
+activation with mmcv's ``build_activation_layer`` from a ``gate_cfg`` such as
+``dict(type='Sigmoid')`` or ``dict(type='HSigmoid')`` (mmcv's hard sigmoid,
+``clamp((x + 3) / 6, 0, 1)``).
+
+Pooling is written with ``mean`` / ``amax`` over explicit dims, never with
+``AdaptiveAvgPool2d``, so every block exports to ONNX for any input size.
+"""
+from typing import Optional
+
+import torch
+from mmcv.cnn import build_activation_layer, build_norm_layer
+from torch import nn
+
+
+def global_avg_pool(x: torch.Tensor) -> torch.Tensor:
+    """N×C×H×W -> N×C×1×1 mean over the spatial dims."""
+    return x.mean((2, 3), keepdim=True)
+
+
+def global_max_pool(x: torch.Tensor) -> torch.Tensor:
+    """N×C×H×W -> N×C×1×1 max over the spatial dims."""
+    return x.amax((2, 3), keepdim=True)
+
+
+def z_pool(x: torch.Tensor) -> torch.Tensor:
+    """N×C×H×W -> N×2×H×W: channel max then channel mean, concatenated.
+
+    The order (max first) is the one of CBAM's ``ChannelPool`` and Triplet
+    Attention's ``ZPool`` in their official code, so the first input channel
+    of the following 7×7 conv sees the max in both.
+    """
+    return torch.cat([x.amax(1, keepdim=True), x.mean(1, keepdim=True)], 1)
+
+
+class ChannelMLP(nn.Sequential):
+    """The bottleneck MLP of channel gates, as 1×1 convs on N×C×1×1.
+
+    ``fc1`` (C -> hidden) -> ``norm`` (optional) -> ``act`` -> ``fc2``
+    (hidden -> out). It returns logits: the caller applies its gate (sigmoid,
+    hard sigmoid, softmax over branches), possibly after summing the MLP over
+    several descriptors, as CBAM does with the average and max pools.
+
+    A 1×1 conv on a 1×1 map is the paper's fully connected layer with the same
+    parameters (timm's ``SEModule`` does the same), and it keeps the
+    descriptor 4-d, so no reshapes are needed for ONNX.
+
+    Used by SE (``fc1``/``fc2`` with bias), CBAM's shared MLP, BAM's channel
+    branch (``norm_cfg=dict(type='BN')``), scSE's cSE and SK's fuse layer
+    (``out_channels = branches * C``).
+
+    Args:
+        in_channels (int): Channels of the descriptor.
+        hidden_channels (int): Bottleneck width; compute it with
+            :func:`mmattn.models.utils.reduced_channels`.
+        out_channels (int, optional): Output channels. Defaults to
+            ``in_channels``.
+        act_cfg (dict): Activation between the layers.
+            Defaults to ``dict(type='ReLU')``.
+        norm_cfg (dict, optional): Norm after ``fc1``. Defaults to None.
+        bias (bool): Whether the 1×1 convs have a bias. Defaults to True.
+
+    Example:
+        >>> mlp = ChannelMLP(64, 4)
+        >>> mlp(torch.rand(2, 64, 1, 1)).shape
+        torch.Size([2, 64, 1, 1])
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 hidden_channels: int,
+                 out_channels: Optional[int] = None,
+                 act_cfg: dict = dict(type='ReLU'),
+                 norm_cfg: Optional[dict] = None,
+                 bias: bool = True):
+        super().__init__()
+        if not isinstance(hidden_channels, int) or hidden_channels < 1:
+            raise ValueError(f'hidden_channels must be a positive int, '
+                             f'got {hidden_channels!r}')
+        out_channels = out_channels or in_channels
+        self.fc1 = nn.Conv2d(in_channels, hidden_channels, 1, bias=bias)
+        if norm_cfg is not None:
+            self.norm = build_norm_layer(norm_cfg, hidden_channels)[1]
+        self.act = build_activation_layer(act_cfg)
+        self.fc2 = nn.Conv2d(hidden_channels, out_channels, 1, bias=bias)
