@@ -1,0 +1,79 @@
+"""mmattn: visual attention blocks and backbones for mmdet and mmsegmentation.
+
+``add_mim_extension`` links (editable install) or copies (wheel, sdist)
+``configs/`` and ``tools/`` into ``mmattn/.mim``, as the OpenMMLab packages
+do, so that ``_base_ = 'mmattn::van/...'`` resolves and ``mim train mmattn``
+finds the tools.
+"""
+import os
+import os.path as osp
+import shutil
+import sys
+
+from setuptools import find_packages, setup
+
+ROOT = osp.dirname(osp.abspath(__file__))
+MIM_FILES = ('configs', 'tools')
+
+
+def add_mim_extension():
+    if {'develop', 'editable_wheel'} & set(sys.argv):
+        mode = 'symlink'
+    elif {'sdist', 'bdist_wheel', 'build', 'install'} & set(sys.argv):
+        mode = 'copy'
+    else:
+        return
+    mim_dir = osp.join(ROOT, 'mmattn', '.mim')
+    os.makedirs(mim_dir, exist_ok=True)
+    for name in MIM_FILES:
+        src, dst = osp.join(ROOT, name), osp.join(mim_dir, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim_dir), dst,
+                       target_is_directory=True)
+        else:
+            shutil.copytree(src, dst)
+
+
+def version():
+    scope = {}
+    with open(osp.join(ROOT, 'mmattn', '__init__.py')) as f:
+        for line in f:
+            if line.startswith('__version__'):
+                exec(line, scope)
+    return scope['__version__']
+
+
+if __name__ == '__main__':
+    add_mim_extension()
+    setup(
+        name='mmattn',
+        version=version(),
+        description='Visual attention blocks and attention backbones '
+        '(VAN, Conv2Former) for mmdet and mmsegmentation',
+        long_description=open(osp.join(ROOT, 'README.md')).read(),
+        long_description_content_type='text/markdown',
+        license='Apache License 2.0',
+        python_requires='>=3.8',
+        packages=find_packages(exclude=('configs', 'tools', 'tests')),
+        include_package_data=True,
+        package_data={'mmattn': ['.mim/configs/**/*', '.mim/tools/**/*']},
+        install_requires=[
+            'torch>=2.0',
+            'numpy<2',
+            'mmengine>=0.10.7,<1.0',
+            'mmcv>=2.0.0rc4,<2.2.0',
+            'mmdet>=3.3.0,<3.4',
+            'mmsegmentation>=1.2.2,<1.3',
+            # mmseg 1.2.2 imports these without declaring them.
+            'ftfy',
+            'regex',
+        ],
+        extras_require={
+            'tests': ['pytest', 'onnx', 'onnxruntime', 'pycocotools'],
+            'analysis': ['matplotlib', 'scikit-image', 'rich'],
+        },
+        zip_safe=False)

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Set up everything mmattn needs, idempotently. A second run takes seconds.
+#
+#   bash tools/install.sh          # into ./.venv, or the active venv/conda env
+#
+# - torch: keeps a torch already in the active environment when it fits
+#   (2.x); otherwise torch==2.13.0, the CPU build pip finds on this machine.
+#   The chosen version is pinned in a constraints file through every later
+#   install, so nothing can pull another (multi-GB CUDA) torch.
+# - mmcv 2.1.0 (mmdet 3.3 and mmseg 1.2 need < 2.2) is built from source with
+#   its compiled ops when no matching wheel exists: about 14 minutes on 2
+#   cores, once; pip caches the wheel.
+# - mmengine 0.10.7, mmdet 3.3.0, mmsegmentation 1.2.2 and the modules mmseg
+#   imports without declaring them (ftfy, regex), the test and analysis
+#   extras, and mmattn itself in editable mode.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TORCH_DEFAULT="2.13.0"
+MMCV="2.1.0"
+say() { printf '[install] %s\n' "$*"; }
+
+# 1. The environment: the active one, else ./.venv.
+if [[ -n "${VIRTUAL_ENV:-}" || -n "${CONDA_PREFIX:-}" ]]; then
+  PY="$(command -v python)"
+  say "using the active environment: ${VIRTUAL_ENV:-$CONDA_PREFIX}"
+else
+  if [[ ! -x "$ROOT/.venv/bin/python" ]]; then
+    say "creating a virtual environment at $ROOT/.venv"
+    "${PYTHON:-python3}" -m venv "$ROOT/.venv"
+  fi
+  PY="$ROOT/.venv/bin/python"
+  say "using $ROOT/.venv"
+fi
+pip_install() { "$PY" -m pip install --disable-pip-version-check -q -c "$CONSTRAINTS" "$@"; }
+
+# 2. Everything present already? Then stop here (the seconds-long path).
+if "$PY" "$ROOT/tools/check_env.py" --quiet; then
+  say "everything is installed; nothing to do"
+  exit 0
+fi
+
+# 3. Constraints: the torch we keep or install, numpy 1.x (mmcv 2.1 is
+#    compiled against it), a setuptools that still has pkg_resources.
+TORCH="$("$PY" - <<'EOF'
+from importlib.metadata import PackageNotFoundError, version
+try:
+    v = version('torch')
+    print(v.split('+')[0] if v.startswith('2.') else '')
+except PackageNotFoundError:
+    print('')
+EOF
+)"
+if [[ -n "$TORCH" ]]; then
+  say "keeping torch $TORCH from the environment"
+else
+  TORCH="$TORCH_DEFAULT"
+  say "installing torch $TORCH (CPU build)"
+fi
+CONSTRAINTS="$("$PY" -c 'import sys; print(sys.prefix)')/mmattn-constraints.txt"
+printf 'torch==%s\nnumpy<2\nsetuptools>=64,<81\nmmcv==%s\n' "$TORCH" "$MMCV" > "$CONSTRAINTS"
+say "constraints in $CONSTRAINTS: $(tr '\n' ' ' < "$CONSTRAINTS")"
+pip_install "torch==$TORCH" "numpy<2" "setuptools>=64,<81" wheel ninja psutil
+
+# 4. mmcv with its compiled ops.
+if ! "$PY" "$ROOT/tools/check_env.py" --quiet --only mmcv; then
+  say "installing mmcv $MMCV with compiled ops: from a cached or matching wheel"
+  say "if there is one, otherwise built from source (about 14 minutes on 2"
+  say "cores, once; the wheel is cached). Progress every minute below."
+  LOG="$(mktemp -t mmcv-build.XXXXXX.log)"
+  MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+    "$PY" -m pip install --disable-pip-version-check --no-build-isolation \
+    -c "$CONSTRAINTS" "mmcv==$MMCV" > "$LOG" 2>&1 &
+  BUILD=$!
+  START=$SECONDS
+  while kill -0 "$BUILD" 2>/dev/null; do
+    sleep 5
+    if (( (SECONDS - START) % 60 < 5 && SECONDS - START >= 60 )); then
+      say "mmcv: $(( (SECONDS - START) / 60 )) min, still working (log: $LOG)"
+    fi
+  done
+  if ! wait "$BUILD"; then
+    tail -n 40 "$LOG"
+    say "mmcv install failed; full log: $LOG"
+    exit 1
+  fi
+  say "mmcv $MMCV installed in $(( SECONDS - START )) s"
+fi
+
+# 5. The hosts, the undeclared imports, the extras and mmattn (editable).
+say "installing mmengine, mmdet, mmsegmentation, extras and mmattn (editable)"
+pip_install --no-build-isolation -e "$ROOT[tests,analysis]"
+
+"$PY" "$ROOT/tools/check_env.py"
+say "done"
