@@ -1,0 +1,223 @@
+"""Time and memory of several callables, measured side by side.
+
+:func:`compare` runs every case in interleaved rounds: round ``r`` calls each
+case once, in an order rotated by ``r``. Drift of a shared machine (other
+jobs, thermal throttling, frequency scaling) then hits every case alike, so
+the *ratios* between cases stay meaningful even when absolute times do not.
+
+Peak memory is measured in one extra call per case, outside the timed rounds:
+
+- CUDA: ``torch.cuda.max_memory_allocated`` after ``reset_peak_memory_stats``,
+  minus what was allocated before the call.
+- CPU: the allocation events of ``torch.profiler`` (``profile_memory=True``),
+  summed in time order; the peak is the highest running total.
+
+Both give the peak of *extra* bytes held by tensors during the call (inputs
+and parameters that already exist are not counted; outputs that are still
+held when the call returns are). Limits of the CPU figure: it sees only
+tensors allocated through PyTorch's CPU allocator. Python objects, thread
+stacks and workspaces that libraries (oneDNN, OpenMP) allocate on their own
+are not counted, so it is a lower bound on the process's RSS growth, but it
+is deterministic and does not depend on what other processes do.
+
+Example:
+    >>> import torch
+    >>> from mmattn.benchmark import compare, format_table
+    >>> x = torch.randn(64, 64)
+    >>> results = compare({'mm': lambda: x @ x, 'add': lambda: x + x},
+    ...                   warmup=1, repeats=3)
+    >>> print(format_table(results))  # doctest: +SKIP
+"""
+import contextlib
+import os
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable, Dict, List, Optional, Union
+
+import torch
+
+__all__ = ['Result', 'compare', 'peak_memory', 'format_table']
+
+
+@dataclass
+class Result:
+    """Timing of one case, in seconds per call.
+
+    Args:
+        name (str): Case name.
+        median (float): Median over the repeats.
+        min (float): Fastest repeat.
+        max (float): Slowest repeat.
+        peak_bytes (int, optional): Peak extra tensor memory of one call, or
+            None if memory was not measured.
+        times (list[float]): Every repeat, in round order.
+    """
+    name: str
+    median: float
+    min: float
+    max: float
+    peak_bytes: Optional[int] = None
+    times: Optional[List[float]] = None
+
+    def to_dict(self) -> dict:
+        """A JSON-able dict of all fields."""
+        return asdict(self)
+
+
+def _resolve_device(device) -> torch.device:
+    if device is None:
+        cuda = torch.cuda.is_available() and torch.cuda.is_initialized()
+        return torch.device('cuda', torch.cuda.current_device()) if cuda \
+            else torch.device('cpu')
+    return torch.device(device)
+
+
+def _synchronize(device: torch.device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence file descriptor 2: the profiler's C++ side logs every start
+    and stop there, which would drown a benchmark's output."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, 'w') as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def peak_memory(fn: Callable, device=None) -> int:
+    """Peak extra tensor bytes held during one call of ``fn``.
+
+    Args:
+        fn (callable): Zero-argument callable.
+        device (str | torch.device, optional): Where ``fn`` allocates.
+            Defaults to the current CUDA device if CUDA is in use, else CPU.
+
+    Returns:
+        int: Bytes; see the module docstring for what is counted.
+    """
+    device = _resolve_device(device)
+    if device.type == 'cuda':
+        _synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+        fn()
+        _synchronize(device)
+        return torch.cuda.max_memory_allocated(device) - before
+    from torch.profiler import ProfilerActivity, profile
+    with _quiet_stderr(), profile(
+            activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    events = sorted(
+        (e.start_ns(), e.nbytes())
+        for e in prof.profiler.kineto_results.events()
+        if e.name() == '[memory]'
+        and e.device_type() == torch.autograd.DeviceType.CPU)
+    total = peak = 0
+    for _, nbytes in events:
+        total += nbytes
+        peak = max(peak, total)
+    return peak
+
+
+def compare(cases: Dict[str, Callable],
+            warmup: int = 3,
+            repeats: int = 10,
+            memory: bool = True,
+            device: Union[str, torch.device, None] = None) -> List[Result]:
+    """Time several zero-argument callables in interleaved rounds.
+
+    Args:
+        cases (dict[str, callable]): Ordered ``name -> fn``; the first case
+            is the reference for the ratios of :func:`format_table`.
+        warmup (int): Untimed interleaved rounds first. Defaults to 3.
+        repeats (int): Timed rounds. Defaults to 10.
+        memory (bool): Also measure peak memory (one extra untimed call per
+            case). Defaults to True.
+        device (str | torch.device, optional): Device to synchronise and to
+            measure memory on. Defaults to the current CUDA device if CUDA is
+            in use, else CPU.
+
+    Returns:
+        list[Result]: One per case, in the order of ``cases``.
+    """
+    if not cases:
+        raise ValueError('cases must name at least one callable')
+    if repeats < 1 or warmup < 0:
+        raise ValueError(f'need repeats >= 1 and warmup >= 0, got '
+                         f'repeats={repeats}, warmup={warmup}')
+    device = _resolve_device(device)
+    names = list(cases)
+    times = {name: [] for name in names}
+    for rnd in range(warmup + repeats):
+        shift = rnd % len(names)
+        for name in names[shift:] + names[:shift]:
+            _synchronize(device)
+            start = time.perf_counter()
+            cases[name]()
+            _synchronize(device)
+            if rnd >= warmup:
+                times[name].append(time.perf_counter() - start)
+    peaks = {name: peak_memory(cases[name], device) if memory else None
+             for name in names}
+    return [
+        Result(name, statistics.median(times[name]), min(times[name]),
+               max(times[name]), peaks[name], times[name]) for name in names
+    ]
+
+
+def _fmt_time(seconds: float) -> str:
+    if seconds >= 1:
+        return f'{seconds:.2f} s'
+    if seconds >= 1e-3:
+        return f'{seconds * 1e3:.2f} ms'
+    return f'{seconds * 1e6:.1f} µs'
+
+
+def format_table(results: List[Result], batch_size: Optional[int] = None) -> str:
+    """A markdown table; ratios are against the first result.
+
+    ``time / first`` is each median over the first case's median (below 1:
+    faster than the first); ``memory / first`` likewise for peak memory.
+
+    Args:
+        results (list[Result]): From :func:`compare`.
+        batch_size (int, optional): If given, adds a throughput column
+            (samples per second at the median).
+
+    Returns:
+        str: The table, without a trailing newline.
+    """
+    if not results:
+        raise ValueError('results is empty')
+    ref = results[0]
+    has_mem = any(r.peak_bytes is not None for r in results)
+    head = ['case', 'median', 'min', 'max', 'time / first']
+    if batch_size:
+        head.append('samples/s')
+    if has_mem:
+        head += ['peak memory', 'memory / first']
+    rows = [head, ['---'] + ['---:'] * (len(head) - 1)]
+    for r in results:
+        row = [r.name, _fmt_time(r.median), _fmt_time(r.min), _fmt_time(r.max),
+               f'{r.median / ref.median:.2f}×']
+        if batch_size:
+            row.append(f'{batch_size / r.median:.1f}')
+        if has_mem:
+            if r.peak_bytes is None:
+                row += ['', '']
+            else:
+                row.append(f'{r.peak_bytes / 2**20:.1f} MiB')
+                row.append(f'{r.peak_bytes / ref.peak_bytes:.2f}×'
+                           if ref.peak_bytes else '')
+        rows.append(row)
+    return '\n'.join('| ' + ' | '.join(row) + ' |' for row in rows)
