@@ -6,6 +6,7 @@ mmattn, build sub-modules from classes or prefixed names, never from bare
 names: a bare name is looked up in whichever scope is current.
 """
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -13,3 +14,9 @@ MODELS = Registry(
     parent=MMENGINE_MODELS,
     scope='mmattn',
     locations=['mmattn.models'])
+
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper',
+    parent=MMENGINE_OPTIM_WRAPPERS,
+    scope='mmattn',
+    locations=['mmattn.runner'])
