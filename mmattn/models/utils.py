@@ -38,3 +38,15 @@ def reduced_channels(in_channels, ratio, min_channels=0, divisor=1):
         raise ValueError(f'ratio={ratio!r} leaves no channels of '
                          f'in_channels={in_channels}')
     return width
+
+
+def memory_format_of(x):
+    """``torch.channels_last`` if the 4-d tensor ``x`` is laid out so (and
+    not also contiguous, as a 1×1 map or a single channel is), else
+    ``torch.contiguous_format``: the format a fast path that runs in
+    channels_last hands its output back in."""
+    import torch
+    if x.is_contiguous(memory_format=torch.channels_last) \
+            and not x.is_contiguous():
+        return torch.channels_last
+    return torch.contiguous_format
