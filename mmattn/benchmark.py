@@ -183,7 +183,9 @@ def _fmt_time(seconds: float) -> str:
     return f'{seconds * 1e6:.1f} µs'
 
 
-def format_table(results: List[Result], batch_size: Optional[int] = None) -> str:
+def format_table(results: List[Result],
+                 batch_size: Optional[int] = None,
+                 ratios: bool = True) -> str:
     """A markdown table; ratios are against the first result.
 
     ``time / first`` is each median over the first case's median (below 1:
@@ -193,6 +195,9 @@ def format_table(results: List[Result], batch_size: Optional[int] = None) -> str
         results (list[Result]): From :func:`compare`.
         batch_size (int, optional): If given, adds a throughput column
             (samples per second at the median).
+        ratios (bool): Add the ratio columns. Leave them out for results
+            that were not measured in one interleaved :func:`compare` call.
+            Defaults to True.
 
     Returns:
         str: The table, without a trailing newline.
@@ -201,23 +206,23 @@ def format_table(results: List[Result], batch_size: Optional[int] = None) -> str
         raise ValueError('results is empty')
     ref = results[0]
     has_mem = any(r.peak_bytes is not None for r in results)
-    head = ['case', 'median', 'min', 'max', 'time / first']
+    head = ['case', 'median', 'min', 'max'] + ['time / first'] * ratios
     if batch_size:
         head.append('samples/s')
     if has_mem:
-        head += ['peak memory', 'memory / first']
+        head += ['peak memory'] + ['memory / first'] * ratios
     rows = [head, ['---'] + ['---:'] * (len(head) - 1)]
     for r in results:
-        row = [r.name, _fmt_time(r.median), _fmt_time(r.min), _fmt_time(r.max),
-               f'{r.median / ref.median:.2f}×']
+        row = [r.name, _fmt_time(r.median), _fmt_time(r.min), _fmt_time(r.max)]
+        if ratios:
+            row.append(f'{r.median / ref.median:.2f}×')
         if batch_size:
             row.append(f'{batch_size / r.median:.1f}')
         if has_mem:
-            if r.peak_bytes is None:
-                row += ['', '']
-            else:
-                row.append(f'{r.peak_bytes / 2**20:.1f} MiB')
-                row.append(f'{r.peak_bytes / ref.peak_bytes:.2f}×'
-                           if ref.peak_bytes else '')
+            mem = r.peak_bytes
+            row.append('' if mem is None else f'{mem / 2**20:.1f} MiB')
+            if ratios:
+                row.append(f'{mem / ref.peak_bytes:.2f}×'
+                           if mem is not None and ref.peak_bytes else '')
         rows.append(row)
     return '\n'.join('| ' + ' | '.join(row) + ' |' for row in rows)

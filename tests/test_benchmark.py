@@ -94,3 +94,10 @@ def test_result_to_dict_is_json_able():
     (result, ) = compare({'a': lambda: None}, warmup=0, repeats=2)
     data = json.loads(json.dumps(result.to_dict()))
     assert data['name'] == 'a' and len(data['times']) == 2
+
+
+def test_format_table_can_leave_out_ratios():
+    results = [Result('a', 1.0, 1.0, 1.0, 10), Result('b', 2.0, 2.0, 2.0, 20)]
+    table = format_table(results, ratios=False)
+    assert '/ first' not in table and '×' not in table
+    assert table.splitlines()[0] == '| case | median | min | max | peak memory |'
