@@ -50,3 +50,19 @@ def memory_format_of(x):
             and not x.is_contiguous():
         return torch.channels_last
     return torch.contiguous_format
+
+
+def positive_pair(value, name):
+    """``(v, v)`` for a positive int ``value``, ``tuple(value)`` for a pair
+    of them (e.g. ``spatial_size=(16, 32)``).
+
+    Raises:
+        ValueError: naming ``name`` for anything else.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value, value
+    if (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(v, int) and v > 0 for v in value)):
+        return tuple(value)
+    raise ValueError(f'{name} must be a positive int or a pair of them, '
+                     f'got {value!r}')
