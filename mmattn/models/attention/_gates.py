@@ -12,6 +12,7 @@ Pooling is written with ``mean`` / ``amax`` over explicit dims, never with
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
 
@@ -34,6 +35,45 @@ def z_pool(x: torch.Tensor) -> torch.Tensor:
     of the following 7×7 conv sees the max in both.
     """
     return torch.cat([x.amax(1, keepdim=True), x.mean(1, keepdim=True)], 1)
+
+
+def adaptive_avg_pool2d(x: torch.Tensor, output_size) -> torch.Tensor:
+    """``F.adaptive_avg_pool2d`` that also exports to ONNX for any input size.
+
+    The ONNX exporter handles adaptive pooling only when the output size
+    divides the input size. While exporting, the same bins are computed as two
+    small averaging matrices instead (``P_h @ x @ P_w^T``), exact for any
+    size; in eager mode the native op runs.
+
+    Args:
+        x (Tensor): N×C×H×W input.
+        output_size (tuple[int, int]): (h, w) of the output.
+    """
+    if torch.onnx.is_in_onnx_export():
+        return adaptive_avg_pool2d_matmul(x, output_size)
+    return F.adaptive_avg_pool2d(x, output_size)
+
+
+def adaptive_avg_pool2d_matmul(x: torch.Tensor, output_size) -> torch.Tensor:
+    """Adaptive average pooling as ``P_h @ x @ P_w^T`` (see
+    :func:`adaptive_avg_pool2d`); bin ``i`` of ``n`` over a length ``L`` spans
+    ``[floor(i L / n), ceil((i + 1) L / n))``, as in PyTorch."""
+    out_h, out_w = output_size
+    pool_h = _pool_matrix(x.shape[2], out_h, x)
+    pool_w = _pool_matrix(x.shape[3], out_w, x)
+    return pool_h @ x @ pool_w.transpose(0, 1)
+
+
+def _pool_matrix(in_size, out_size, like):
+    """out_size×in_size matrix whose rows average the adaptive bins."""
+    pos = torch.arange(in_size, device=like.device)
+    bins = torch.arange(out_size, device=like.device)
+    start = (bins * in_size).div(out_size, rounding_mode='floor')
+    end = ((bins + 1) * in_size + out_size - 1).div(
+        out_size, rounding_mode='floor')
+    inside = (pos[None] >= start[:, None]) & (pos[None] < end[:, None])
+    weights = inside.to(like.dtype)
+    return weights / weights.sum(1, keepdim=True)
 
 
 class ChannelMLP(nn.Sequential):
