@@ -9,14 +9,9 @@ import difflib
 import importlib
 import os.path as osp
 
-from contextlib import contextmanager
-
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
-from mmengine.optim import OptimWrapper
-
-from mmattn.registry import OPTIM_WRAPPERS
 
 HOSTS = {'mmdet': 'mmdet', 'mmseg': 'mmseg'}
 
@@ -53,15 +48,17 @@ def check_mmattn_types(cfg):
     Raises:
         ConfigError: naming the unknown type, where it is, and close matches.
     """
-    from mmattn.registry import MODELS
-    importlib.import_module('mmattn.models')
-    known = list(MODELS.module_dict)
+    from mmattn.registry import REGISTRIES
+    known = set()
+    for registry in REGISTRIES:
+        registry.import_from_location()
+        known.update(registry.module_dict)
     for path, node in _walk(cfg._cfg_dict.to_dict()):
         kind = node.get('type')
         if not (isinstance(kind, str) and kind.startswith('mmattn.')):
             continue
         name = kind[len('mmattn.'):]
-        if name not in MODELS.module_dict:
+        if name not in known:
             close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
             hint = (f'; did you mean {", ".join("mmattn." + c for c in close)}?'
                     if close else '')
@@ -125,24 +122,9 @@ def adapt_to_cpu_distributed(cfg, launcher):
     wrapper.setdefault('device_ids', None)
 
 
-@OPTIM_WRAPPERS.register_module()
-class BF16OptimWrapper(OptimWrapper):
-    """Mixed precision on CPU: bf16 autocast around the forward pass.
-
-    mmengine's ``AmpOptimWrapper`` (fp16 with loss scaling) requires a GPU;
-    bf16 has fp32's range, so it needs no loss scaling.
-    """
-
-    @contextmanager
-    def optim_context(self, model):
-        with super().optim_context(model), torch.autocast(
-                'cpu', dtype=torch.bfloat16):
-            yield
-
-
 def enable_amp(cfg):
     """``--amp``: fp16 with dynamic loss scaling on CUDA, as the hosts' tools
-    do, and bf16 autocast (:class:`BF16OptimWrapper`) on CPU."""
+    do, and bf16 autocast (:class:`mmattn.engine.BF16OptimWrapper`) on CPU."""
     wrapper = cfg.optim_wrapper
     if wrapper.get('type') in ('AmpOptimWrapper', 'mmattn.BF16OptimWrapper'):
         print_log(f'--amp: the config already uses {wrapper.type}', 'current')
@@ -185,6 +167,13 @@ def prepare_cfg(config, launcher='none', cfg_options=None, work_dir=None,
     check_data_roots(cfg, loaders)
     adapt_to_cpu_distributed(cfg, launcher)
     return cfg, scope
+
+
+def add_exact_resume(cfg):
+    """Add :class:`mmattn.engine.ExactResumeHook` unless the config has it."""
+    hooks = cfg.setdefault('custom_hooks', [])
+    if not any(h.get('type') == 'mmattn.ExactResumeHook' for h in hooks):
+        hooks.append(ConfigDict(type='mmattn.ExactResumeHook'))
 
 
 def build_runner(cfg):

@@ -15,21 +15,19 @@
 #   extras, and mmattn itself in editable mode.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/_python.sh"
 TORCH_DEFAULT="2.13.0"
 MMCV="2.1.0"
 say() { printf '[install] %s\n' "$*"; }
 
 # 1. The environment: the active one, else ./.venv.
 if [[ -n "${VIRTUAL_ENV:-}" || -n "${CONDA_PREFIX:-}" ]]; then
-  PY="$(command -v python)"
   say "using the active environment: ${VIRTUAL_ENV:-$CONDA_PREFIX}"
 else
-  if [[ ! -x "$ROOT/.venv/bin/python" ]]; then
+  if [[ ! -x "$PY" ]]; then
     say "creating a virtual environment at $ROOT/.venv"
     "${PYTHON:-python3}" -m venv "$ROOT/.venv"
   fi
-  PY="$ROOT/.venv/bin/python"
   say "using $ROOT/.venv"
 fi
 pip_install() { "$PY" -m pip install --disable-pip-version-check -q -c "$CONSTRAINTS" "$@"; }

@@ -41,12 +41,14 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmattn.runner import ConfigError, build_runner, enable_amp, prepare_cfg
+    from mmattn.runner import (ConfigError, add_exact_resume, build_runner,
+                               enable_amp, prepare_cfg)
     try:
         cfg, _ = prepare_cfg(args.config, args.launcher, args.cfg_options,
                              args.work_dir)
     except (ConfigError, FileNotFoundError) as error:
         sys.exit(f'error: {error}')
+    add_exact_resume(cfg)
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':

@@ -1,0 +1,51 @@
+"""Fixtures shared by the suite: the repo root, a toy-data working directory
+and a runner for the command-line tools."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'slow: trains or runs tools end to end (still runs in CI)')
+
+
+@pytest.fixture(scope='session')
+def toy_root(tmp_path_factory):
+    """A working directory holding ``data/toy_coco`` and ``data/toy_ade20k``,
+    made by ``tools/make_toy_data.py``; toy configs run from it as they do
+    from the repository root."""
+    root = tmp_path_factory.mktemp('toy_root')
+    run_tool('make_toy_data.py', '--out', str(root / 'data'), cwd=root)
+    return root
+
+
+def run_tool(script, *args, cwd, check=True, launcher=None, timeout=1200):
+    """Run ``tools/<script>`` in a subprocess from ``cwd``.
+
+    ``.sh`` scripts run with bash; Python tools with this interpreter.
+    Returns the CompletedProcess (stdout and stderr merged into ``.output``);
+    with ``check`` a failure raises with the tool's output in the message.
+    """
+    path = osp.join(REPO, 'tools', script)
+    command = (['bash', path] if script.endswith('.sh') else
+               [sys.executable, path]) + [str(a) for a in args]
+    env = dict(os.environ, PYTHON=sys.executable, PYTHONUNBUFFERED='1')
+    result = subprocess.run(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    result.output = result.stdout
+    if check and result.returncode != 0:
+        raise AssertionError(f'{" ".join(command)} exited with '
+                             f'{result.returncode}:\n{result.output[-6000:]}')
+    return result
+
+
+def config_path(*parts):
+    """Absolute path of a config under ``configs/``."""
+    return osp.join(REPO, 'configs', *parts)
