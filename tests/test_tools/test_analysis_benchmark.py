@@ -1,0 +1,59 @@
+import json
+
+import pytest
+
+from analysis_tools import load, markdown_rows, read_png
+from conftest import config_path
+
+benchmark = load('benchmark')
+CBAM = "dict(type='mmattn.CBAM', in_channels=16)"
+
+
+def test_compare_modes_and_precisions_writes_table_json_and_chart(
+        tmp_path, capsys):
+    benchmark.main([CBAM, 'mmattn.LKA', '--cfg-options', 'model.in_channels=16',
+                    '--names', 'cbam', 'lka', '--shape', '12', '--batch', '2',
+                    '--modes', 'infer', 'train', '--amp', 'both',
+                    '--warmup', '1', '--repeats', '2', '--compare',
+                    '--out-dir', str(tmp_path)])
+    names = [
+        f'{model} {mode}{tag}' for model in ('cbam', 'lka')
+        for mode in ('infer', 'train') for tag in ('', ' bf16')
+    ]
+    table = (tmp_path / 'benchmark.md').read_text()
+    rows = markdown_rows(table)
+    assert [r[0] for r in rows] == names
+    assert rows[0][4] == '1.00×' and all(r[4].endswith('×') for r in rows)
+    assert 'interleaved=True' in table and 'batch=2' in table
+    assert table.strip() in capsys.readouterr().out
+
+    data = json.loads((tmp_path / 'benchmark.json').read_text())
+    assert [r['name'] for r in data['results']] == names
+    for r in data['results']:
+        assert len(r['times']) == 2 and r['peak_bytes'] > 0
+    assert data['settings']['shape'] == [12, 12]
+    read_png(tmp_path / 'benchmark.png')
+
+
+def test_without_compare_no_ratios_and_deploy_note(capsys):
+    benchmark.main([CBAM, '--shape', '8', '--deploy', 'both', '--warmup', '0',
+                    '--repeats', '1', '--no-memory'])
+    out = capsys.readouterr().out
+    rows = markdown_rows(out)
+    assert [r[0] for r in rows] == ['CBAM infer', 'CBAM infer deploy']
+    assert '/ first' not in out and 'memory' not in out.split('\n\n')[1]
+    assert 'CBAM has no deploy mode' in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', [
+    ('attention', 'fpn_r50_toy-ade20k.py'),
+    ('attention', 'mask-rcnn_r50_fpn_toy-coco.py'),
+])
+def test_det_and_seg_configs_infer_and_train(config, capsys):
+    benchmark.main([config_path(*config), '--shape', '64', '--modes', 'infer',
+                    'train', '--warmup', '0', '--repeats', '1'])
+    rows = markdown_rows(capsys.readouterr().out)
+    name = config[1][:-3]
+    assert [r[0] for r in rows] == [f'{name} infer', f'{name} train']
+    assert all(r[-1].endswith('MiB') for r in rows)

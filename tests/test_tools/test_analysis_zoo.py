@@ -1,0 +1,51 @@
+import pytest
+
+from analysis_tools import load, markdown_rows
+
+from mmattn.models.attention import registered_blocks
+
+zoo = load('zoo')
+
+
+def test_every_registered_block_is_in_the_generated_tables():
+    outputs = zoo.render(zoo.load_cache())
+    doc = outputs[zoo.osp.join(zoo.ROOT, 'docs', 'zoo.md')]
+    attention = outputs[zoo.osp.join(zoo.ROOT, 'configs', 'attention',
+                                     'README.md')]
+    names = [r[0] for r in markdown_rows(attention.split('\n\n')[0])]
+    assert names == [f'`{name}`' for name in registered_blocks()]
+    for name, cls in registered_blocks().items():
+        assert f'`{name}`' in doc and cls.paper.url in doc
+
+
+def test_rows_show_measurements_from_the_cache():
+    name = next(iter(registered_blocks()))
+    cache = dict(
+        hosts={h: dict(model=dict(params=4e7, flops=2e11), shape=[8, 8])
+               for h in zoo.HOSTS},
+        blocks={name: {'mask-rcnn': dict(params=2e6, flops=1e9, config=None),
+                       'upernet': dict(params=2e6, flops=4e9,
+                                       config='configs/attention/x.py'),
+                       'latency': dict(plain=1., block=1.25, ratio=1.25)}})
+    rows = markdown_rows(zoo.block_table(registered_blocks(), cache))
+    assert rows[0][3:8] == ['+2.00M (5.0%) †', '+1.00G (0.5%) †',
+                            '+2.00M (5.0%)', '+4.00G (2.0%)', '1.25×']
+    assert rows[1][3:8] == ['–'] * 5  # not measured
+
+
+def test_splice_replaces_only_between_the_markers():
+    text = f'# T\n\nprose\n{zoo.START}\nold\n{zoo.END}\nmore prose\n'
+    assert zoo.splice(text, 'new') == \
+        f'# T\n\nprose\n{zoo.START}\nnew\n{zoo.END}\nmore prose\n'
+    assert zoo.splice('no markers', 'new') is None
+
+
+def test_check_mode_writes_nothing(tmp_path, monkeypatch):
+    readme = tmp_path / 'README.md'
+    readme.write_text(f'{zoo.START}\nstale\n{zoo.END}\n')
+    monkeypatch.setattr(zoo, 'render', lambda cache: {str(readme): 'fresh'})
+    assert zoo.write({}, check=True) == [str(readme)]
+    assert 'stale' in readme.read_text()
+    assert zoo.write({}) == [str(readme)]
+    assert readme.read_text() == f'{zoo.START}\nfresh\n{zoo.END}\n'
+    assert zoo.write({}, check=True) == []

@@ -1,0 +1,197 @@
+"""Do the models learn? Train the toy configs through tools/train.py and
+compare them with chance.
+
+    python tools/analysis/learning_check.py                 # all runs
+    python tools/analysis/learning_check.py --runs R50 VAN-B0 --iters 40
+
+Trains, one after another with the same seed and the same number of
+iterations, each toy config below on CPU (data made by
+``tools/make_toy_data.py`` if missing), then writes to ``--work-dir``:
+
+- ``learning_check.md`` and ``.json``: final mIoU or bbox/segm mAP, the
+  chance level, and wall time of each run;
+- ``curves_seg.png``, ``curves_det.png``: loss and metric curves
+  (``analyze_logs.py``).
+
+Chance: for segmentation, the mIoU of predicting each labelled pixel's
+class uniformly at random (computed from the validation label maps; the
+expected IoU of class c with pixel share p_c among K classes is
+``(p_c/K) / (p_c + 1/K - p_c/K)``); for detection, a mAP of 0. A run passes
+when its metric is at least ``--margin`` times chance (segmentation) or
+above ``--min-map`` (detection). The exit status is 1 if any run fails.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from analyze_logs import find_log, load_log, plot_curves  # noqa: E402
+
+# label, config glob (relative to configs/), task
+RUNS = [
+    ('VAN-B0', 'van/fpn_van-b0*_toy-ade20k.py', 'seg'),
+    ('Conv2Former-N', 'conv2former/fpn_conv2former-n*_toy-ade20k.py', 'seg'),
+    ('R50', 'attention/fpn_r50_toy-ade20k.py', 'seg'),
+    ('R50+CoordAttention', 'attention/fpn_r50-coord*_toy-ade20k.py', 'seg'),
+    ('R50+GlobalContext', 'attention/fpn_r50-gc*_toy-ade20k.py', 'seg'),
+    ('VAN-B0 Mask R-CNN', 'van/mask-rcnn_van-b0*_toy-coco.py', 'det'),
+    ('R50 Mask R-CNN', 'attention/mask-rcnn_r50_fpn_toy-coco.py', 'det'),
+]
+METRICS = {'seg': ['mIoU'], 'det': ['coco/bbox_mAP', 'coco/segm_mAP']}
+
+
+def find_config(pattern):
+    found = sorted(glob.glob(osp.join(ROOT, 'configs', pattern)))
+    if len(found) != 1:
+        raise FileNotFoundError(
+            f'configs/{pattern} matches {len(found)} files: {found}')
+    return found[0]
+
+
+def seg_chance(data_root):
+    """Expected mIoU (in %) of uniformly random predictions."""
+    import cv2
+    paths = glob.glob(osp.join(data_root, 'annotations', 'validation',
+                               '*.png'))
+    counts = {}
+    for path in paths:
+        labels = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        for value, n in zip(*np.unique(labels[labels > 0],
+                                       return_counts=True)):
+            counts[value] = counts.get(value, 0) + n
+    k = len(counts)
+    p = np.array(list(counts.values()), float)
+    p /= p.sum()
+    return float(100 * np.mean((p / k) / (p + 1 / k - p / k)))
+
+
+def ensure_data(data_dir):
+    if not (osp.isdir(osp.join(data_dir, 'toy_ade20k'))
+            and osp.isdir(osp.join(data_dir, 'toy_coco'))):
+        subprocess.run([sys.executable,
+                        osp.join(ROOT, 'tools', 'make_toy_data.py'),
+                        '--out', data_dir], check=True)
+
+
+def train(config, work_dir, iters, seed, extra=()):
+    """Run tools/train.py from the current directory (where the configs'
+    relative ``data/`` roots resolve); returns wall seconds."""
+    options = [f'randomness.seed={seed}', f'train_cfg.max_iters={iters}',
+               f'train_cfg.val_interval={iters}', *extra]
+    cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
+           '--work-dir', work_dir, '--cfg-options', *options]
+    start = time.perf_counter()
+    with open(osp.join(work_dir, 'train.out'), 'w') as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+    if proc.returncode:
+        raise RuntimeError(f'training failed, see '
+                           f"{osp.join(work_dir, 'train.out')}")
+    return time.perf_counter() - start
+
+
+def final_metrics(work_dir, task):
+    _, val = load_log(find_log(work_dir))
+    if not val:
+        raise RuntimeError(f'{work_dir}: no validation record')
+    return {k: val[-1][k] for k in METRICS[task] if k in val[-1]}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--runs', nargs='+', help='labels to run (default all)')
+    parser.add_argument('--iters', type=int, default=None,
+                        help='iterations per run (default: the config)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--work-dir', default='work_dirs/learning_check')
+    parser.add_argument('--data-dir', default='data')
+    parser.add_argument('--margin', type=float, default=2.0,
+                        help='seg: mIoU must reach margin × chance')
+    parser.add_argument('--min-map', type=float, default=0.1,
+                        help='det: bbox mAP must reach this')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='passed to every run')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    runs = [r for r in RUNS if not args.runs or r[0] in args.runs]
+    if args.runs and len(runs) != len(args.runs):
+        sys.exit(f'unknown run in {args.runs}; known: {[r[0] for r in RUNS]}')
+    ensure_data(args.data_dir)
+    os.makedirs(args.work_dir, exist_ok=True)
+    chance = {'seg': seg_chance(osp.join(args.data_dir, 'toy_ade20k')),
+              'det': 0.0}
+    rows = []
+    for label, pattern, task in runs:
+        config = find_config(pattern)
+        work_dir = osp.join(args.work_dir, label.replace(' ', '_'))
+        os.makedirs(work_dir, exist_ok=True)
+        iters = args.iters or _config_iters(config)
+        print(f'{label}: {osp.relpath(config, ROOT)}, {iters} iters',
+              flush=True)
+        seconds = train(config, work_dir, iters, args.seed, args.cfg_options)
+        metrics = final_metrics(work_dir, task)
+        main_value = metrics.get(METRICS[task][0], 0.0)
+        passed = (main_value >= args.margin * chance['seg'] if task == 'seg'
+                  else main_value >= args.min_map)
+        rows.append(dict(label=label, config=osp.relpath(config, ROOT),
+                         task=task, iters=iters, seconds=seconds,
+                         metrics=metrics, chance=chance[task], passed=passed,
+                         work_dir=work_dir))
+        print(f'  {metrics}, {seconds:.0f} s, '
+              f"{'ok' if passed else 'NOT above chance'}", flush=True)
+    table = format_rows(rows)
+    print(table)
+    with open(osp.join(args.work_dir, 'learning_check.md'), 'w') as f:
+        f.write(table + '\n')
+    with open(osp.join(args.work_dir, 'learning_check.json'), 'w') as f:
+        json.dump(rows, f, indent=2)
+    for task in ('seg', 'det'):
+        done = [r for r in rows if r['task'] == task]
+        if done:
+            out = osp.join(args.work_dir, f'curves_{task}.png')
+            plot_curves([r['work_dir'] for r in done],
+                        ['loss'] + METRICS[task],
+                        [r['label'] for r in done], out,
+                        'toy ADE20K, Semantic FPN' if task == 'seg'
+                        else 'toy COCO, Mask R-CNN')
+            print(f'saved {out}')
+    if not all(r['passed'] for r in rows):
+        sys.exit(1)
+
+
+def _config_iters(config):
+    from mmengine.config import Config
+    return Config.fromfile(config).train_cfg.max_iters
+
+
+def format_rows(rows):
+    lines = ['| model | task | iters | mIoU | bbox mAP | segm mAP | chance '
+             '| wall time | learns |',
+             '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
+    for r in rows:
+        m = r['metrics']
+
+        def cell(key, scale=1):
+            return f'{m[key] * scale:.1f}' if key in m else ''
+
+        chance = f"{r['chance']:.1f}" if r['task'] == 'seg' else '0'
+        lines.append(
+            f"| {r['label']} | {r['task']} | {r['iters']} | {cell('mIoU')} | "
+            f"{cell('coco/bbox_mAP', 100)} | {cell('coco/segm_mAP', 100)} | "
+            f"{chance} | {r['seconds'] / 60:.1f} min | "
+            f"{'yes' if r['passed'] else 'NO'} |")
+    return '\n'.join(lines)
+
+
+if __name__ == '__main__':
+    main()

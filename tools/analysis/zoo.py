@@ -1,0 +1,365 @@
+"""Regenerate the model-zoo tables from the registry and measurements.
+
+    python tools/analysis/zoo.py              # tables from docs/zoo.json
+    python tools/analysis/zoo.py --measure    # measure what is missing first
+    python tools/analysis/zoo.py --measure --remeasure LKA VAN  # again
+    python tools/analysis/zoo.py --check      # exit 1 if a file is stale
+
+Writes ``docs/zoo.md`` and the tables between ``<!-- zoo:start -->`` and
+``<!-- zoo:end -->`` in ``configs/attention/README.md``,
+``configs/van/README.md`` and ``configs/conv2former/README.md``. Never edit
+those tables by hand.
+
+What is in them:
+
+- every registered attention block (``registered_blocks()``) with its paper;
+  params and FLOPs it adds to the R50 backbone of Mask R-CNN (mmdet ResNet,
+  800×1333, padded to 800×1344) and of UperNet (mmseg ResNetV1c, 512×512),
+  as a share of the whole detector / segmentor; the CPU latency of the
+  UperNet backbone with the block over the plain one at 1×3×512×512 (median
+  of interleaved runs); and the gain the paper reports (``Paper.reported``).
+  The block sits where the repo's Mask R-CNN / UperNet config of that block
+  puts it (``configs/attention``), else after conv3 of every bottleneck in
+  stages 2-4 (GCNet's placement), marked †.
+- every config in ``configs/van/metafile.yml`` and
+  ``configs/conv2former/metafile.yml``: params and FLOPs of the whole model
+  at its paper resolution, and the metrics the metafile lists.
+
+Measurements are cached in ``docs/zoo.json`` (committed) so that tables can
+be regenerated in seconds; ``--measure`` fills what is missing (about a
+minute per block on 2 cores). Latencies were measured on a shared machine:
+read the ratios, not the absolute times.
+"""
+import argparse
+import glob
+import json
+import os.path as osp
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CACHE = osp.join(ROOT, 'docs', 'zoo.json')
+START, END = '<!-- zoo:start -->', '<!-- zoo:end -->'
+BACKBONE_FOLDERS = ('van', 'conv2former')
+DEFAULT_PLUGIN = dict(stages=(False, True, True, True), position='after_conv3')
+HOSTS = {
+    # name: (backbone dict, whole-model base config, input H W)
+    'mask-rcnn': (dict(type='mmdet.ResNet', depth=50, norm_eval=True,
+                       style='pytorch', norm_cfg=dict(type='BN')),
+                  'mmdet::_base_/models/mask-rcnn_r50_fpn.py', (800, 1333)),
+    'upernet': (dict(type='mmseg.ResNetV1c', depth=50, norm_eval=False,
+                     style='pytorch', dilations=(1, 1, 1, 1),
+                     strides=(1, 2, 2, 2), norm_cfg=dict(type='BN')),
+                'mmseg::_base_/models/upernet_r50.py', (512, 512)),
+}
+LATENCY_SHAPE = (512, 512)
+
+
+# ----------------------------------------------------------------- measure
+def _placement(name, host):
+    """``(plugins, config or None)``: the block's plugins in the repo's
+    config for ``host``, else the default placement."""
+    from mmengine.config import Config
+    for path in sorted(glob.glob(osp.join(ROOT, 'configs', 'attention',
+                                          f'{host}_*.py'))):
+        if 'toy' in osp.basename(path):
+            continue
+        text = open(path).read()
+        if f"'mmattn.{name}'" not in text and f'"mmattn.{name}"' not in text:
+            continue
+        plugins = Config.fromfile(path).model.backbone.get('plugins')
+        if plugins:
+            return [p.to_dict() if hasattr(p, 'to_dict') else p
+                    for p in plugins], osp.relpath(path, ROOT)
+    return [dict(cfg=dict(type=f'mmattn.{name}'), **DEFAULT_PLUGIN)], None
+
+
+def _backbone(host, plugins=None):
+    from mmattn.analysis import build_model, load_config
+    cfg = dict(HOSTS[host][0])
+    if plugins:
+        cfg['plugins'] = plugins
+    return build_model(load_config(cfg))
+
+
+def _count(model, shape):
+    from mmattn.analysis import complexity, dummy_batch
+    result = complexity(model, dummy_batch(model, shape))
+    return dict(params=result['params'], flops=result['flops'])
+
+
+def _pad(shape, divisor=32):
+    return tuple(-(-s // divisor) * divisor for s in shape)
+
+
+def measure_host(host):
+    """Whole model and bare backbone of a host, without any block."""
+    from mmattn.analysis import build_model, load_config
+    _, base_cfg, shape = HOSTS[host]
+    import tempfile
+    with tempfile.NamedTemporaryFile('w', suffix='.py') as f:
+        f.write(f"_base_ = '{base_cfg}'\n")
+        if host == 'upernet':
+            f.write("model = dict(pretrained=None)\n")
+        f.flush()
+        whole = _count(build_model(load_config(f.name)), shape)
+    return dict(model=whole, backbone=_count(_backbone(host), _pad(shape)),
+                shape=list(shape))
+
+
+def measure_block(name, hosts, warmup=1, repeats=3):
+    """Params, FLOPs and CPU latency a block adds to each host backbone."""
+    import torch
+    from mmattn.analysis import dummy_batch, forward_fn
+    from mmattn.benchmark import compare
+    entry = {}
+    for host, base in hosts.items():
+        plugins, config = _placement(name, host)
+        model = _backbone(host, plugins)
+        with_block = _count(model, _pad(HOSTS[host][2]))
+        entry[host] = dict(
+            params=with_block['params'] - base['backbone']['params'],
+            flops=with_block['flops'] - base['backbone']['flops'],
+            config=config)
+        if host == 'upernet':
+            plain = _backbone(host)
+            batch = dummy_batch(plain, LATENCY_SHAPE)
+            with torch.no_grad():
+                res = compare({'plain': forward_fn(plain, batch),
+                               'block': forward_fn(model, batch)},
+                              warmup=warmup, repeats=repeats, memory=False)
+            entry['latency'] = dict(plain=res[0].median, block=res[1].median,
+                                    ratio=res[1].median / res[0].median)
+    return entry
+
+
+def measure_config(path):
+    """Params and FLOPs of a whole model at its paper resolution."""
+    from mmattn.analysis import build_model, load_config
+    cfg = load_config(path)
+    shape = (800, 1333) if cfg.get('default_scope') == 'mmdet' else \
+        tuple(cfg.get('crop_size', (512, 512)))
+    return dict(_count(build_model(cfg), shape), shape=list(shape))
+
+
+# ------------------------------------------------------------------ render
+def _fmt(n, unit=''):
+    from mmattn.analysis import format_count
+    return '–' if n is None else format_count(n, unit)
+
+
+def _metafile_models(folder):
+    import yaml
+    path = osp.join(ROOT, 'configs', folder, 'metafile.yml')
+    if not osp.isfile(path):
+        return []
+    with open(path) as f:
+        return (yaml.safe_load(f) or {}).get('Models', [])
+
+
+def _results_text(model):
+    parts = []
+    for r in model.get('Results') or []:
+        metrics = ', '.join(f'{k} {v}' for k, v in r.get('Metrics', {}).items())
+        parts.append(f"{r.get('Dataset', '')}: {metrics}")
+    return '; '.join(parts)
+
+
+def block_table(blocks, cache):
+    hosts = cache.get('hosts', {})
+    head = ['block', 'paper', 'family', '+params Mask R-CNN',
+            '+FLOPs Mask R-CNN', '+params UperNet', '+FLOPs UperNet',
+            'CPU latency, R50 at 512²', 'paper reports']
+    rows = []
+    for name, cls in blocks.items():
+        paper = cls.paper
+        m = cache.get('blocks', {}).get(name, {})
+        cells = [f'`{name}`',
+                 f'[{paper.title}]({paper.url}) ({paper.year})' if paper
+                 else '', paper.family if paper else '']
+        for host in HOSTS:
+            entry = m.get(host)
+            total = hosts.get(host, {}).get('model', {})
+            if entry is None:
+                cells += ['–', '–']
+                continue
+            mark = '' if entry.get('config') else ' †'
+            for key, unit in (('params', ''), ('flops', '')):
+                share = (f" ({100 * entry[key] / total[key]:.1f}%)"
+                         if total.get(key) else '')
+                cells.append(f'+{_fmt(entry[key], unit)}{share}{mark}')
+        lat = m.get('latency')
+        cells.append(f"{lat['ratio']:.2f}×" if lat else '–')
+        cells.append((paper.reported or '').replace('|', '/') if paper else '')
+        rows.append(cells)
+    return _markdown(head, rows)
+
+
+def config_table(folder, cache):
+    head = ['config', 'params', 'FLOPs', 'input', 'paper reports']
+    rows = []
+    for model in _metafile_models(folder):
+        config = model.get('Config', '')
+        m = cache.get('configs', {}).get(config, {})
+        rows.append([
+            f"[{model.get('Name', config)}]({osp.relpath(osp.join(ROOT, config), osp.join(ROOT, 'configs', folder))})",
+            _fmt(m.get('params')), _fmt(m.get('flops')),
+            '×'.join(map(str, m['shape'])) if m.get('shape') else '–',
+            _results_text(model)
+        ])
+    return _markdown(head, rows)
+
+
+def _markdown(head, rows):
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '| ' + ' | '.join(['---'] * len(head)) + ' |']
+    lines += ['| ' + ' | '.join(r) + ' |' for r in rows]
+    return '\n'.join(lines)
+
+
+def notes(cache):
+    s = cache.get('settings', {})
+    hosts = cache.get('hosts', {})
+    lines = [
+        'FLOPs as in mmdet/mmseg (mmengine.analysis): one multiply-add is '
+        'one FLOP. "+" columns: what the block adds to the R50 backbone, '
+        'and its share of the whole model '
+        + ', '.join(f"({h}: {_fmt(v['model']['params'])} params, "
+                    f"{_fmt(v['model']['flops'])} FLOPs at "
+                    f"{'×'.join(map(str, v['shape']))})"
+                    for h, v in hosts.items()) + '.',
+        '† no Mask R-CNN / UperNet config of this block in configs/attention:'
+        ' placed after conv3 of every bottleneck in stages 2-4.',
+        'CPU latency: UperNet\'s ResNetV1c-50 backbone with the block over '
+        'without it, 1×3×512×512, median of interleaved runs '
+        f"({s.get('cpu', '?')}, {s.get('threads', '?')} threads, "
+        f"torch {s.get('torch', '?')}, on a shared machine).",
+    ]
+    return '\n'.join(f'- {line}' for line in lines)
+
+
+def render(cache):
+    """``{path: text}`` of every generated table (README sections and the
+    whole docs/zoo.md)."""
+    from mmattn.models.attention import registered_blocks
+    blocks = registered_blocks()
+    tables = {'attention': block_table(blocks, cache) + '\n\n' + notes(cache)}
+    for folder in BACKBONE_FOLDERS:
+        tables[folder] = config_table(folder, cache)
+    doc = ['# Model zoo', '',
+           'Generated by `python tools/analysis/zoo.py` from the registry, '
+           'the metafiles and `docs/zoo.json`; do not edit by hand.', '',
+           '## Attention blocks', '', tables['attention'], '']
+    for folder in BACKBONE_FOLDERS:
+        doc += [f'## {folder}', '', tables[folder], '']
+    out = {osp.join(ROOT, 'docs', 'zoo.md'): '\n'.join(doc)}
+    for folder, table in tables.items():
+        out[osp.join(ROOT, 'configs', folder, 'README.md')] = table
+    return out
+
+
+def splice(text, table):
+    """Replace what is between the markers in ``text`` with ``table``."""
+    if START not in text or END not in text:
+        return None
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f'{head}{START}\n{table}\n{END}{tail}'
+
+
+def write(cache, check=False):
+    """Write (or with ``check`` compare) every output; returns stale paths."""
+    stale = []
+    for path, table in render(cache).items():
+        if path.endswith('zoo.md'):
+            new = table
+        elif not osp.isfile(path):
+            print(f'skip {osp.relpath(path, ROOT)}: no such file')
+            continue
+        else:
+            new = splice(open(path).read(), table)
+            if new is None:
+                print(f'skip {osp.relpath(path, ROOT)}: no zoo markers')
+                continue
+        old = open(path).read() if osp.isfile(path) else None
+        if old != new:
+            stale.append(path)
+            if not check:
+                with open(path, 'w') as f:
+                    f.write(new)
+    return stale
+
+
+# -------------------------------------------------------------------- main
+def load_cache():
+    if osp.isfile(CACHE):
+        with open(CACHE) as f:
+            return json.load(f)
+    return {}
+
+
+def measure(cache, remeasure=()):
+    import platform
+    import torch
+    from mmattn.models.attention import registered_blocks
+    cache.setdefault('settings', {}).update(
+        cpu=platform.processor() or platform.machine(),
+        threads=torch.get_num_threads(), torch=torch.__version__)
+    hosts = cache.setdefault('hosts', {})
+    for host in HOSTS:
+        if host not in hosts or 'hosts' in remeasure:
+            print(f'measuring host {host}', flush=True)
+            hosts[host] = measure_host(host)
+            _save(cache)
+    blocks = cache.setdefault('blocks', {})
+    for name in registered_blocks():
+        if name not in blocks or name in remeasure:
+            print(f'measuring block {name}', flush=True)
+            blocks[name] = measure_block(name, hosts)
+            _save(cache)
+    configs = cache.setdefault('configs', {})
+    for folder in BACKBONE_FOLDERS:
+        for model in _metafile_models(folder):
+            config = model.get('Config')
+            key = osp.splitext(osp.basename(config or ''))[0]
+            if config and (config not in configs or key in remeasure
+                           or folder in remeasure):
+                print(f'measuring {config}', flush=True)
+                configs[config] = measure_config(osp.join(ROOT, config))
+                _save(cache)
+    return cache
+
+
+def _save(cache):
+    with open(CACHE, 'w') as f:
+        json.dump(cache, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--measure', action='store_true',
+                        help='measure what docs/zoo.json lacks')
+    parser.add_argument('--remeasure', nargs='*', default=[],
+                        help='block names, config names, a folder or "hosts"')
+    parser.add_argument('--check', action='store_true',
+                        help='write nothing; exit 1 if a table is stale')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cache = load_cache()
+    if args.measure or args.remeasure:
+        import torch
+        torch.manual_seed(0)
+        cache = measure(cache, set(args.remeasure))
+    stale = write(cache, check=args.check)
+    for path in stale:
+        print(f"{'stale' if args.check else 'wrote'} "
+              f'{osp.relpath(path, ROOT)}')
+    if args.check and stale:
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()
