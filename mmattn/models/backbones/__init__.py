@@ -1,1 +1,2 @@
 """mmattn backbones."""
+from .resnet import ResNet, ResNetV1c, ResNetV1d  # noqa: F401
