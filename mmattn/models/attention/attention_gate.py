@@ -93,7 +93,13 @@ class AttentionGate(AttentionBlock):
             build_norm_layer(norm_cfg, in_channels)[1])
 
     def forward(self, x, g=None):
-        g = x if g is None else g
+        if g is None:
+            if self.phi.in_channels != x.shape[1]:
+                raise ValueError(
+                    f'no gating signal g given, and gating_channels='
+                    f'{self.phi.in_channels} differs from the input\'s '
+                    f'{x.shape[1]} channels')
+            g = x
         h, w = x.shape[2:]
         s = self.sub_sample
         theta_x = self.theta(F.pad(x, (0, -w % s, 0, -h % s)))

@@ -1,0 +1,285 @@
+"""The plug-in contract (../shared/DESIGN.md), checked for every registered
+attention block: registering a block is enough to be covered here.
+
+Per block: class record (paper, explicit ``_abbr_``); builds at 16, 64 and
+2048 channels; keeps the shape for odd, non-square, 1×1 and batch-1 inputs in
+train and eval mode; finite gradients for every parameter; bf16 autocast on
+CPU (forward close to float32, backward finite); ONNX export (opset 17,
+``dynamo=False``) matching onnxruntime to 1e-4; identity at init after a
+host's init; mmdet ResNet plug-in at every position, twice with a postfix and
+next to another block; bad arguments raise a ValueError naming them.
+
+Shapes are tiny (C = 16, 7×9) to keep the file fast.
+
+To adapt the checks to a block, add an entry to the dicts below with a
+comment saying why. Never use them to hide a failure: a block that breaks
+the contract is reported, not exempted.
+"""
+import inspect
+import io
+
+import numpy as np
+import pytest
+import torch
+from mmdet.models.backbones.resnet import Bottleneck
+from mmengine.model import initialize
+
+from mmattn.models.attention import AttentionBlock, Paper, registered_blocks
+from mmattn.models.attention.base import FAMILIES
+from mmattn.registry import MODELS
+
+BLOCKS = registered_blocks()
+NAMES = sorted(BLOCKS)
+
+# Constructor kwargs used in every check, for blocks whose defaults are
+# correct but needlessly slow at test size. Add `'Name': dict(...)  # why`.
+EXTRA_KWARGS = {
+    'GSoP': dict(hidden_channels=16),  # default d=128: a 128×128 covariance
+    'EncodingContext': dict(num_codes=8),  # default K=32
+}
+
+# Bad arguments beyond the generic ones (in_channels=0 for every block,
+# ratio=0 / reduction=0 for blocks that take them): name -> list of
+# (kwargs, name of the argument the message must contain).
+BAD_ARGS = {
+    'SE': [(dict(in_channels=16, ratio=1 / 32), 'ratio')],
+    'ECA': [(dict(in_channels=16, kernel_size=4), 'kernel_size')],
+    'GCT': [(dict(in_channels=16, mode='l3'), 'mode')],
+    'FcaNet': [(dict(in_channels=24), 'in_channels'),
+               (dict(in_channels=32, freq_sel_method='top3'),
+                'freq_sel_method'),
+               (dict(in_channels=32, dct_size=8), 'dct_size')],
+    'GSoP': [(dict(in_channels=16, hidden_channels=0), 'hidden_channels')],
+    'EncodingContext': [(dict(in_channels=16, num_codes=0), 'num_codes')],
+    'BilinearAttention': [(dict(in_channels=8, ratio=1 / 16), 'ratio')],
+    'GE': [(dict(in_channels=16, extent=3), 'extent'),
+           (dict(in_channels=16, use_mlp=True, ratio=1 / 32), 'ratio')],
+    'AttentionGate': [(dict(in_channels=16, sub_sample=0), 'sub_sample')],
+    'STN': [(dict(in_channels=16, padding_mode='edge'), 'padding_mode')],
+}
+
+# Blocks that cannot export to ONNX (opset 17, dynamo=False): name -> why.
+# The export test asserts that they still fail, so the list stays honest.
+ONNX_UNSUPPORTED = {}
+
+# mmdet's Kaiming init for ResNets (``ResNet.init_cfg`` when training from
+# scratch), applied before ``init_weights`` in the identity test.
+MMDET_RESNET_INIT = [
+    dict(type='Kaiming', layer='Conv2d'),
+    dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+]
+
+# BN over a single value per channel cannot train (PyTorch raises); blocks
+# whose BN sees N×C×1×1 (SE-style pooled vectors) hit it at batch 1.
+SINGLE_VALUE_BN = 'Expected more than 1 value per channel when training'
+
+
+def build(name, in_channels=16, **kwargs):
+    cfg = dict(type=f'mmattn.{name}', in_channels=in_channels)
+    cfg.update(EXTRA_KWARGS.get(name, {}), **kwargs)
+    return MODELS.build(cfg)
+
+
+def plugin_cfg(name, **kwargs):
+    return dict(type=f'mmattn.{name}', **EXTRA_KWARGS.get(name, {}),
+                **kwargs)
+
+
+def seeded_input(*shape, dtype=torch.float32):
+    torch.manual_seed(0)
+    return torch.randn(*shape, dtype=dtype)
+
+
+def test_registry_is_not_empty():
+    assert len(NAMES) >= 12
+
+
+def test_abbreviations_are_unique():
+    abbrs = [cls._abbr_ for cls in BLOCKS.values()]
+    assert len(abbrs) == len(set(abbrs)), sorted(abbrs)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_class_record(name):
+    cls = BLOCKS[name]
+    assert issubclass(cls, AttentionBlock)
+    assert '_abbr_' in vars(cls), 'set _abbr_ on the class itself'
+    assert cls._abbr_.isidentifier()
+    assert isinstance(cls.paper, Paper)
+    assert cls.paper.family in FAMILIES
+    assert cls.paper.url.startswith('https://')
+    assert cls.__doc__ and 'Args:' in cls.__doc__
+    params = inspect.signature(cls.__init__).parameters
+    assert list(params)[1] == 'in_channels'
+    assert 'init_cfg' in params
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_builds_for_wide_inputs(name):
+    block = build(name, in_channels=2048)
+    assert isinstance(block, BLOCKS[name])
+
+
+@pytest.mark.parametrize('name', NAMES)
+@pytest.mark.parametrize('mode', ['train', 'eval'])
+def test_keeps_shape(name, mode):
+    torch.manual_seed(0)
+    block = build(name)
+    block.train(mode == 'train')
+    shapes = [(2, 16, 7, 9), (2, 16, 1, 1), (2, 16, 12, 10), (1, 16, 7, 9),
+              (1, 16, 1, 1)]
+    with torch.no_grad():
+        for shape in shapes:
+            x = seeded_input(*shape)
+            try:
+                out = block(x)
+            except ValueError as error:  # only BN on one value may refuse
+                assert mode == 'train' and shape[0] == 1 and \
+                    SINGLE_VALUE_BN in str(error), f'{shape}: {error}'
+                continue
+            assert out.shape == x.shape, shape
+            assert out.dtype == x.dtype
+            assert torch.isfinite(out).all(), shape
+        wide = build(name, in_channels=64).train(mode == 'train')
+        x = seeded_input(2, 64, 5, 6)
+        assert wide(x).shape == x.shape
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_gradients_are_finite(name):
+    torch.manual_seed(0)
+    block = build(name).train()
+    x = seeded_input(2, 16, 7, 9).requires_grad_()
+    (block(x) * torch.randn(2, 16, 7, 9)).sum().backward()
+    assert torch.isfinite(x.grad).all()
+    for pname, param in block.named_parameters():
+        assert param.grad is not None, f'{pname} gets no gradient'
+        assert torch.isfinite(param.grad).all(), pname
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_bf16_autocast(name):
+    torch.manual_seed(0)
+    block = build(name).eval()
+    x = seeded_input(2, 16, 7, 9)
+    with torch.no_grad():
+        ref = block(x)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            out = block(x.bfloat16())
+    assert out.shape == x.shape
+    torch.testing.assert_close(
+        out.float(), ref, atol=5e-2, rtol=5e-2, msg=f'{name} in bf16')
+    block.train()
+    x = x.bfloat16().requires_grad_()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = block(x)
+    out.float().sum().backward()
+    assert torch.isfinite(x.grad).all()
+
+
+def onnx_roundtrip(block, x):
+    """Export to ONNX, run it with onnxruntime, compare with eager."""
+    import onnxruntime
+    buffer = io.BytesIO()
+    torch.onnx.export(block, (x, ), buffer, dynamo=False, opset_version=17,
+                      input_names=['x'], output_names=['y'])
+    session = onnxruntime.InferenceSession(
+        buffer.getvalue(), providers=['CPUExecutionProvider'])
+    (out, ) = session.run(None, {'x': x.numpy()})
+    with torch.no_grad():
+        ref = block(x).numpy()
+    np.testing.assert_allclose(out, ref, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_onnx_export_matches_eager(name):
+    torch.manual_seed(0)
+    block = build(name).eval()
+    x = seeded_input(1, 16, 7, 9)
+    if name in ONNX_UNSUPPORTED:
+        with pytest.raises(Exception):
+            onnx_roundtrip(block, x)
+    else:
+        onnx_roundtrip(block, x)
+
+
+@pytest.mark.parametrize(
+    'name', [n for n in NAMES if BLOCKS[n].identity_at_init])
+def test_identity_after_host_init(name):
+    """Whatever the weights were, a host's Kaiming init followed by
+    ``init_weights()`` gives the identity (a pretrained ResNet is not
+    disturbed at step 0)."""
+    torch.manual_seed(0)
+    block = build(name)
+    with torch.no_grad():
+        for param in block.parameters():
+            param.normal_()
+    initialize(block, MMDET_RESNET_INIT)
+    block.init_weights()
+    x = seeded_input(2, 16, 7, 9)
+    with torch.no_grad():
+        for mode in (True, False):
+            out = block.train(mode)(x)
+            torch.testing.assert_close(out, x, atol=1e-5, rtol=0)
+
+
+def test_identity_blocks_exist():
+    assert any(cls.identity_at_init for cls in BLOCKS.values())
+
+
+@pytest.mark.parametrize('name', NAMES)
+@pytest.mark.parametrize('position,channels', [('after_conv1', 16),
+                                               ('after_conv2', 16),
+                                               ('after_conv3', 64)])
+def test_mmdet_resnet_plugin(name, position, channels):
+    torch.manual_seed(0)
+    block = Bottleneck(
+        64, 16, plugins=[dict(cfg=plugin_cfg(name), position=position)])
+    names = getattr(block, f'{position}_plugin_names')
+    assert names == [BLOCKS[name]._abbr_]
+    plugin = getattr(block, names[0])
+    assert isinstance(plugin, BLOCKS[name])
+    # built for the right width: same parameter shapes as a direct build
+    direct = build(name, in_channels=channels)
+    assert {k: v.shape for k, v in plugin.state_dict().items()} == \
+        {k: v.shape for k, v in direct.state_dict().items()}
+    x = seeded_input(2, 64, 7, 9)
+    assert block(x).shape == x.shape
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_mmdet_resnet_two_plugins_stack(name):
+    """The same block twice (``postfix``) and another block next to it; at
+    one position, the second block gets the first one's output."""
+    other = 'SE' if name != 'SE' else 'ECA'
+    block = Bottleneck(64, 16, plugins=[
+        dict(cfg=plugin_cfg(name, postfix=1), position='after_conv3'),
+        dict(cfg=plugin_cfg(name, postfix=2), position='after_conv3'),
+        dict(cfg=plugin_cfg(other), position='after_conv2'),
+    ])
+    abbr = BLOCKS[name]._abbr_
+    assert block.after_conv3_plugin_names == [f'{abbr}1', f'{abbr}2']
+    assert block.after_conv2_plugin_names == [BLOCKS[other]._abbr_]
+    seen = {}
+    for layer in (f'{abbr}1', f'{abbr}2'):
+        getattr(block, layer).register_forward_hook(
+            lambda m, args, out, layer=layer: seen.update(
+                {layer: (args[0], out)}))
+    x = seeded_input(2, 64, 7, 9)
+    block.eval()
+    with torch.no_grad():
+        assert block(x).shape == x.shape
+    assert seen[f'{abbr}2'][0] is seen[f'{abbr}1'][1]
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_bad_arguments_name_the_argument(name):
+    cases = [(dict(in_channels=0), 'in_channels')]
+    params = inspect.signature(BLOCKS[name].__init__).parameters
+    cases += [(dict(in_channels=16, **{arg: 0}), arg)
+              for arg in ('ratio', 'reduction') if arg in params]
+    cases += BAD_ARGS.get(name, [])
+    for kwargs, arg in cases:
+        cfg = dict(EXTRA_KWARGS.get(name, {}), **kwargs)
+        with pytest.raises(ValueError, match=arg):
+            BLOCKS[name](**cfg)
