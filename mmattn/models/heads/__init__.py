@@ -1,1 +1,4 @@
 """mmattn heads."""
+from .attention_head import AttentionHead
+
+__all__ = ['AttentionHead']

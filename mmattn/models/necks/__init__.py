@@ -1,1 +1,4 @@
 """mmattn necks."""
+from .attention_neck import AttentionNeck
+
+__all__ = ['AttentionNeck']

@@ -1,0 +1,160 @@
+"""AttentionHead: built under mmseg's scope with several blocks, recurrence
+with shared weights, loss and predict, and NLHead's exact equal."""
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.models.decode_heads import NLHead
+from mmseg.registry import MODELS as SEG_MODELS
+from mmseg.structures import SegDataSample
+
+from mmattn.models.attention import (CrissCross, GlobalContext, NonLocal,
+                                     registered_blocks)
+from mmattn.models.heads import AttentionHead
+
+BN = dict(type='BN', requires_grad=True)
+
+
+def head_cfg(block, **kwargs):
+    return dict(type='mmattn.AttentionHead', block=block, in_channels=32,
+                channels=16, num_classes=3, norm_cfg=BN, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    init_default_scope('mmseg')
+
+
+@pytest.mark.parametrize('block', [
+    dict(type='mmattn.NonLocal'),
+    dict(type='GlobalContext', ratio=1 / 4),  # bare name: mmattn's
+    dict(type='mmattn.CrissCross'),
+    dict(type='mmattn.DANet'),
+    dict(type='mmattn.SASA', heads=2, kernel_size=3),
+    dict(type='mmattn.MHSA', heads=2, rel_pos_size=4),
+    dict(type='mmattn.PSA', mask_size=7),
+    dict(type='mmattn.RGA', spatial_size=(6, 5)),
+    dict(type='mmattn.ExternalAttention', memory_size=8),
+])
+def test_builds_any_block_under_mmseg_scope(block):
+    head = SEG_MODELS.build(head_cfg(block))
+    assert head.block.in_channels == 16
+    assert type(head.block).__name__ == block['type'].split('.')[-1]
+    head.init_weights()
+    out = head([torch.randn(2, 32, 6, 5)])
+    assert out.shape == (2, 3, 6, 5)
+
+
+def test_norm_cfg_is_passed_to_blocks_that_take_one():
+    head = SEG_MODELS.build(head_cfg(dict(type='mmattn.NonLocal')))
+    assert type(head.block.conv_out.norm).__name__ == 'BatchNorm2d'
+    # an explicit norm_cfg in the block wins
+    head = SEG_MODELS.build(
+        head_cfg(dict(type='mmattn.NonLocal', norm_cfg=None)))
+    assert not head.block.conv_out.with_norm
+
+
+def test_recurrence_reuses_one_block():
+    one = AttentionHead(block=dict(type='mmattn.CrissCross', recurrence=1),
+                        in_channels=32, channels=16, num_classes=3)
+    two = AttentionHead(block=dict(type='mmattn.CrissCross', recurrence=1),
+                        recurrence=2, in_channels=32, channels=16,
+                        num_classes=3)
+    assert sum(p.numel() for p in one.parameters()) == \
+        sum(p.numel() for p in two.parameters())
+    calls = []
+    two.block.register_forward_hook(lambda m, i, o: calls.append(m))
+    two.eval()([torch.randn(1, 32, 5, 5)])
+    assert len(calls) == 2 and calls[0] is calls[1]
+
+
+def test_two_level_block_gets_the_low_input():
+    head = AttentionHead(
+        block=dict(type='mmattn.AFNB', low_channels=8), low_index=0,
+        in_index=1, in_channels=32, channels=16, num_classes=3)
+    calls = []
+    head.block.register_forward_hook(
+        lambda m, args, out: calls.append([a.shape for a in args]))
+    out = head([torch.randn(2, 8, 12, 10), torch.randn(2, 32, 6, 5)])
+    assert out.shape == (2, 3, 6, 5)
+    assert calls == [[(2, 16, 6, 5), (2, 8, 12, 10)]]
+
+
+def test_loss_and_predict_on_tiny_input():
+    torch.manual_seed(0)
+    head = AttentionHead(block=dict(type='mmattn.NonLocal'), in_channels=32,
+                         channels=16, num_classes=3)
+    inputs = [torch.randn(2, 32, 4, 4)]
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample(metainfo=dict(img_shape=(32, 32),
+                                             pad_shape=(32, 32)))
+        sample.gt_sem_seg = PixelData(
+            data=torch.randint(0, 3, (1, 32, 32)))
+        samples.append(sample)
+    losses = head.loss(inputs, samples, train_cfg=dict())
+    assert losses['loss_ce'].item() > 0
+    losses['loss_ce'].backward()
+    assert head.block.conv_out.conv.weight.grad is not None
+    seg = head.predict(inputs, [s.metainfo for s in samples], test_cfg={})
+    assert seg.shape == (2, 3, 32, 32)
+
+
+def test_equals_mmseg_nlhead_with_its_weights():
+    torch.manual_seed(0)
+    kwargs = dict(in_channels=32, channels=16, num_classes=3, norm_cfg=BN,
+                  dropout_ratio=0.1)
+    nl_head = NLHead(reduction=2, use_scale=True, mode='embedded_gaussian',
+                     **kwargs)
+    head = AttentionHead(
+        block=dict(type='mmattn.NonLocal', reduction=2, use_scale=True,
+                   mode='embedded_gaussian'), **kwargs)
+    state = {
+        key.replace('nl_block.', 'block.'): value
+        for key, value in nl_head.state_dict().items()
+    }
+    assert set(state) == set(head.state_dict())  # same modules, same names
+    for value in state.values():  # non-zero everywhere: a real comparison
+        if value.is_floating_point():
+            value.normal_()
+    head.load_state_dict(state)
+    nl_head.load_state_dict({
+        key.replace('block.', 'nl_block.'): value
+        for key, value in state.items()
+    })
+    x = [torch.randn(2, 32, 7, 6)]
+    torch.testing.assert_close(head.eval()(x), nl_head.eval()(x))
+
+
+@pytest.mark.parametrize('kwargs, error, match', [
+    (dict(block=dict(type='mmattn.NonLocal', in_channels=8)), ValueError,
+     'in_channels=8'),
+    (dict(block=dict(type='mmattn.NoSuchBlock')), KeyError, 'NoSuchBlock'),
+    (dict(block='NonLocal'), ValueError, 'config dict'),
+    (dict(block=dict(type='mmattn.NonLocal'), recurrence=0), ValueError,
+     'recurrence'),
+    (dict(block=dict(type='mmattn.NonLocal'), num_convs=1), ValueError,
+     'num_convs'),
+])
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        AttentionHead(in_channels=32, channels=16, num_classes=3, **kwargs)
+
+
+def test_every_registered_block_works_as_a_head_block():
+    """The promise of the head: any mmattn block, one config line."""
+    skip = {'MHSA': dict(rel_pos_size=4), 'PSA': dict(mask_size=5)}
+    for name, cls in registered_blocks().items():
+        cfg = dict(type=f'mmattn.{name}', **skip.get(name, {}))
+        head = AttentionHead(block=cfg, in_channels=16, channels=16,
+                             num_classes=2).eval()
+        assert head([torch.randn(1, 16, 5, 4)]).shape == (1, 2, 5, 4), name
+
+
+def test_identity_blocks_keep_their_identity_in_the_head():
+    for cls in (NonLocal, GlobalContext, CrissCross):
+        head = AttentionHead(block=dict(type=cls), in_channels=16,
+                             channels=16, num_classes=2)
+        head.init_weights()
+        x = torch.randn(1, 16, 5, 4)
+        torch.testing.assert_close(head.block.eval()(x), x)
