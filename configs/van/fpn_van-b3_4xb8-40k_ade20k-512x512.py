@@ -1,0 +1,7 @@
+_base_ = './fpn_van-b0_4xb8-40k_ade20k-512x512.py'
+model = dict(
+    backbone=dict(
+        arch='b3',
+        drop_path_rate=0.3,
+        init_cfg=dict(checkpoint='pretrain/van_b3.pth')),
+    neck=dict(in_channels=[64, 128, 320, 512]))

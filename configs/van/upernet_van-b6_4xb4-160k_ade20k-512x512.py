@@ -1,0 +1,8 @@
+_base_ = './upernet_van-b0_4xb4-160k_ade20k-512x512.py'
+model = dict(
+    backbone=dict(
+        arch='b6',
+        drop_path_rate=0.5,
+        init_cfg=dict(checkpoint='pretrain/van_b6_22k.pth')),
+    decode_head=dict(in_channels=[96, 192, 384, 768]),
+    auxiliary_head=dict(in_channels=384))

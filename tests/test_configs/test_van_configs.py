@@ -1,0 +1,132 @@
+"""Every config in configs/van builds its model and runs one test-mode
+forward on a small image through its host (mmdet or mmseg, from the
+config's ``default_scope``); and the hyperparameters are the ones VAN's
+dense-prediction experiments used.
+
+Models are built without ``init_weights`` (no checkpoint is read); SyncBN is
+reverted to BN so that the forward runs in one process.
+"""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import MODELS, init_default_scope
+from mmengine.structures import BaseDataElement
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+FOLDER = osp.join(REPO, 'configs', 'van')
+CONFIGS = sorted(
+    osp.basename(path) for path in glob.glob(osp.join(FOLDER, '*.py')))
+
+VAN_DIMS = {
+    'b0': [32, 64, 160, 256], 'b1': [64, 128, 320, 512],
+    'b2': [64, 128, 320, 512], 'b3': [64, 128, 320, 512],
+    'b4': [64, 128, 320, 512], 'b5': [96, 192, 480, 768],
+    'b6': [96, 192, 384, 768]
+}
+
+
+def load(name):
+    return Config.fromfile(osp.join(FOLDER, name))
+
+
+def data_sample(scope, shape):
+    if scope == 'mmdet':
+        from mmdet.structures import DetDataSample as Sample
+    else:
+        from mmseg.structures import SegDataSample as Sample
+    return Sample(metainfo=dict(img_shape=shape, ori_shape=shape,
+                                pad_shape=shape, scale_factor=(1.0, 1.0)))
+
+
+def test_every_config_of_the_issue_exists():
+    expected = {f'{algo}_van-b{i}_fpn_1x_coco.py'
+                for algo in ('mask-rcnn', 'retinanet') for i in range(4)}
+    expected |= {f'fpn_van-b{i}_4xb8-40k_ade20k-512x512.py'
+                 for i in range(4)}
+    expected |= {f'upernet_van-b{i}_4xb4-160k_ade20k-512x512.py'
+                 for i in range(7)}
+    expected |= {'fpn_van-b0_toy-ade20k.py', 'mask-rcnn_van-b0_fpn_toy-coco.py'}
+    assert expected == set(CONFIGS)
+
+
+@pytest.mark.parametrize('name', [n for n in CONFIGS if 'coco.py' in n
+                                  and 'toy' not in n])
+def test_detection_hyperparameters(name):
+    cfg = load(name)
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == \
+        ('AdamW', 1e-4, 0.05)
+    assert cfg.train_dataloader.batch_size * 8 == 16
+    assert cfg.train_cfg.max_epochs == 12
+    backbone = cfg.model.backbone
+    assert backbone.type == 'mmattn.VAN'
+    assert backbone.arch == name.split('van-')[1][:2]
+    assert cfg.model.neck.in_channels == VAN_DIMS[backbone.arch]
+
+
+@pytest.mark.parametrize('arch, drop_path', [('b0', 0.2), ('b1', 0.2),
+                                             ('b2', 0.2), ('b3', 0.3)])
+def test_semantic_fpn_hyperparameters(arch, drop_path):
+    cfg = load(f'fpn_van-{arch}_4xb8-40k_ade20k-512x512.py')
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == \
+        ('AdamW', 2e-4, 1e-4)
+    (poly, ) = cfg.param_scheduler
+    assert (poly.type, poly.power, poly.end) == ('PolyLR', 0.9, 40000)
+    assert cfg.train_cfg.max_iters == 40000
+    assert cfg.train_dataloader.batch_size * 4 == 32
+    assert cfg.crop_size == (512, 512)
+    assert (cfg.model.backbone.arch, cfg.model.backbone.drop_path_rate) == \
+        (arch, drop_path)
+    assert cfg.model.neck.in_channels == VAN_DIMS[arch]
+
+
+@pytest.mark.parametrize('arch, drop_path', [
+    ('b0', 0.1), ('b1', 0.1), ('b2', 0.1), ('b3', 0.3), ('b4', 0.4),
+    ('b5', 0.4), ('b6', 0.5)
+])
+def test_upernet_hyperparameters(arch, drop_path):
+    cfg = load(f'upernet_van-{arch}_4xb4-160k_ade20k-512x512.py')
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == \
+        ('AdamW', 6e-5, 0.01)
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.norm.decay_mult == 0
+    warmup, poly = cfg.param_scheduler
+    assert (warmup.type, warmup.end) == ('LinearLR', 1500)
+    assert (poly.type, poly.power, poly.begin, poly.end) == \
+        ('PolyLR', 1.0, 1500, 160000)
+    model = cfg.model
+    assert (model.backbone.arch, model.backbone.drop_path_rate) == \
+        (arch, drop_path)
+    assert model.decode_head.type == 'UPerHead'
+    assert model.decode_head.channels == 512
+    assert model.decode_head.in_channels == VAN_DIMS[arch]
+    assert (model.auxiliary_head.type, model.auxiliary_head.in_index,
+            model.auxiliary_head.in_channels) == \
+        ('FCNHead', 2, VAN_DIMS[arch][2])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', CONFIGS)
+def test_config_builds_and_runs_a_forward(name):
+    cfg = load(name)
+    scope = cfg.get('default_scope')
+    assert scope in ('mmdet', 'mmseg'), f'{name}: default_scope {scope!r}'
+    init_default_scope(scope)
+    torch.manual_seed(0)
+    model = revert_sync_batchnorm(MODELS.build(cfg.model)).eval()
+    assert type(model.backbone).__name__ == 'VAN'
+    shape = (64, 96)
+    image = torch.randint(0, 256, (3, *shape), dtype=torch.uint8)
+    data = dict(inputs=[image], data_samples=[data_sample(scope, shape)])
+    with torch.no_grad():
+        (result, ) = model.test_step(data)
+    assert isinstance(result, BaseDataElement)
+    if scope == 'mmdet':
+        assert 'pred_instances' in result
+    else:
+        assert result.pred_sem_seg.data.shape[-2:] == shape
