@@ -31,6 +31,22 @@ class CheckpointError(RuntimeError):
     """A checkpoint that is missing, unsafe or does not fit the model."""
 
 
+def _history_buffer_statistic(owner, name):
+    """Stands in for ``builtins.getattr`` while unpickling.
+
+    A pickled ``HistoryBuffer`` refers to its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. Allowlisting ``getattr`` itself would
+    let a checkpoint reach any attribute of any allowlisted object, so only
+    that one use is rebuilt.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'GLOBAL builtins.getattr is allowed only for HistoryBuffer '
+        f'statistics, not for {name!r} of {owner!r}')
+
+
 def _safe_globals():
     from mmengine.logging.history_buffer import HistoryBuffer
     from mmengine.logging.message_hub import MessageHub
@@ -41,6 +57,7 @@ def _safe_globals():
     return [
         # mmengine: the message hub's scalar logs and runtime info.
         HistoryBuffer, MessageHub,
+        (_history_buffer_statistic, 'builtins.getattr'),
         # numpy arrays and scalars inside HistoryBuffer and dataset_meta.
         np.core.multiarray._reconstruct, np.core.multiarray.scalar,
         np.ndarray, np.dtype, *numpy_dtypes,

@@ -48,6 +48,21 @@ def test_payload_refused_through_mmengine_loader(evil):
     assert not marker.exists()
 
 
+class GetattrPayload:
+    """Unpickles as ``getattr(HistoryBuffer, '__init__')``: a use of getattr
+    beyond the HistoryBuffer statistics it is allowed for."""
+
+    def __reduce__(self):
+        return getattr, (HistoryBuffer, '__init__')
+
+
+def test_getattr_limited_to_history_buffer_statistics(tmp_path):
+    path = tmp_path / 'getattr.pth'
+    torch.save({'x': GetattrPayload()}, path)
+    with pytest.raises(CheckpointError, match='builtins.getattr'):
+        load_local(path)
+
+
 def test_mmengine_runtime_objects_load(tmp_path):
     """What mmengine runners save (HistoryBuffer, numpy) is allowlisted."""
     buffer = HistoryBuffer()
@@ -89,7 +104,7 @@ def test_load_pretrained_prefix_convert_drop_and_report(tmp_path):
     target = Net()
     logger = MMLogger.get_instance('test_load_pretrained')
     messages = []
-    logger.info = messages.append  # capture the report
+    logger.log = lambda level, msg, *a, **k: messages.append(msg)
     load_pretrained(
         target, str(path), prefix='backbone',
         convert=lambda sd: {k.replace('trunk', 'body'): v

@@ -90,4 +90,6 @@ say "installing mmengine, mmdet, mmsegmentation, extras and mmattn (editable)"
 pip_install --no-build-isolation -e "$ROOT[tests,analysis]"
 
 "$PY" "$ROOT/tools/check_env.py"
+"$PY" -m pip check --disable-pip-version-check > /dev/null 2>&1 \
+  || say "warning: 'pip check' reports conflicts in this environment"
 say "done"
