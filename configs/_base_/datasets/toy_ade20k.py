@@ -67,9 +67,6 @@ test_evaluator = val_evaluator
 
 # mmseg keeps its hooks in the schedule files; toy_iters.py is shared with
 # mmdet, whose runtime already defines them, so they live here.
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(
-    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=False),
