@@ -47,6 +47,12 @@ class RGA(AttentionBlock):
       at its training size).
     - ``'error'``: a ``ValueError`` naming both sizes.
 
+    **Precision.** The gates are computed in float32, also under autocast:
+    a relation vector is 2·HW dot products over the channels, summed again
+    by a 1×1 conv, and bf16's 8-bit mantissa flips gates whose logits reach
+    the hundreds (they do with untrained BN statistics). The gated input
+    keeps its dtype.
+
     Args:
         in_channels (int): Input channels.
         spatial_size (int | tuple[int]): (H, W) the relation convs are built
@@ -163,21 +169,28 @@ class RGA(AttentionBlock):
                 f'RGA was built for spatial_size={size} but got a {h}×{w} '
                 f'input; set spatial_size to the input size or '
                 f"size_mismatch='resize'")
-        small = F.interpolate(x, size=size, mode='bilinear',
-                              align_corners=False) if resize else x
-        if self.use_spatial:
-            logits = self._gate_logits(self.theta_spatial, self.phi_spatial,
-                                       self.gx_spatial, self.gg_spatial,
-                                       self.W_spatial, small)
-            small = small * logits.sigmoid()
+        spatial = channel = None
+        with torch.autocast(x.device.type, enabled=False):  # float32 gates
+            small = x.float()
             if resize:
-                logits = F.interpolate(logits, size=(h, w), mode='bilinear',
-                                       align_corners=False)
-            x = x * logits.sigmoid()
-        if self.use_channel:
-            nodes = small.flatten(2).transpose(1, 2).unsqueeze(-1)
-            logits = self._gate_logits(self.theta_channel, self.phi_channel,
-                                       self.gx_channel, self.gg_channel,
-                                       self.W_channel, nodes)
-            x = x * logits.view(n, c, 1, 1).sigmoid()
+                small = F.interpolate(small, size=size, mode='bilinear',
+                                      align_corners=False)
+            if self.use_spatial:
+                spatial = self._gate_logits(
+                    self.theta_spatial, self.phi_spatial, self.gx_spatial,
+                    self.gg_spatial, self.W_spatial, small)
+                small = small * spatial.sigmoid()
+                if resize:
+                    spatial = F.interpolate(spatial, size=(h, w),
+                                            mode='bilinear',
+                                            align_corners=False)
+            if self.use_channel:
+                nodes = small.flatten(2).transpose(1, 2).unsqueeze(-1)
+                channel = self._gate_logits(
+                    self.theta_channel, self.phi_channel, self.gx_channel,
+                    self.gg_channel, self.W_channel, nodes).view(n, c, 1, 1)
+        if spatial is not None:
+            x = x * spatial.sigmoid().to(x.dtype)
+        if channel is not None:
+            x = x * channel.sigmoid().to(x.dtype)
         return x

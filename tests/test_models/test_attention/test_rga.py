@@ -7,18 +7,24 @@ import torch.nn.functional as F
 from mmattn.models.attention.rga import RGA
 
 
+def official_spatial_logits(m, x):
+    """The spatial branch of the official RGA_Module.forward: W_ys."""
+    b, c, h, w = x.shape
+    theta = m.theta_spatial(x).view(b, -1, h * w).permute(0, 2, 1)
+    phi = m.phi_spatial(x).view(b, -1, h * w)
+    gs = torch.matmul(theta, phi)
+    gs_joint = torch.cat((gs.permute(0, 2, 1).view(b, h * w, h, w),
+                          gs.view(b, h * w, h, w)), 1)
+    gs_joint = m.gg_spatial(gs_joint)
+    g_xs = torch.mean(m.gx_spatial(x), dim=1, keepdim=True)
+    return m.W_spatial(torch.cat((g_xs, gs_joint), 1))
+
+
 def official(m, x):
     """RGA_Module.forward of the official code, on the block's weights."""
     b, c, h, w = x.shape
     if m.use_spatial:
-        theta = m.theta_spatial(x).view(b, -1, h * w).permute(0, 2, 1)
-        phi = m.phi_spatial(x).view(b, -1, h * w)
-        gs = torch.matmul(theta, phi)
-        gs_joint = torch.cat((gs.permute(0, 2, 1).view(b, h * w, h, w),
-                              gs.view(b, h * w, h, w)), 1)
-        gs_joint = m.gg_spatial(gs_joint)
-        g_xs = torch.mean(m.gx_spatial(x), dim=1, keepdim=True)
-        w_ys = m.W_spatial(torch.cat((g_xs, gs_joint), 1))
+        w_ys = official_spatial_logits(m, x)
         x = torch.sigmoid(w_ys.expand_as(x)) * x
     if m.use_channel:
         xc = x.view(b, c, -1).permute(0, 2, 1).unsqueeze(-1)
@@ -51,9 +57,8 @@ def test_other_sizes_use_gates_of_the_resized_map():
     block = RGA(8, spatial_size=(4, 4), use_channel=False).eval()
     x = torch.randn(1, 8, 9, 5)
     small = F.interpolate(x, size=(4, 4), mode='bilinear')
-    gate = official(block, small) / small  # the sigmoid gate, broadcast
-    gate = F.interpolate(torch.logit(gate[:, :1]), size=(9, 5),
-                         mode='bilinear').sigmoid()
+    logits = official_spatial_logits(block, small)
+    gate = F.interpolate(logits, size=(9, 5), mode='bilinear').sigmoid()
     torch.testing.assert_close(block(x), x * gate, rtol=1e-4, atol=1e-5)
     assert block(torch.randn(2, 8, 1, 1)).shape == (2, 8, 1, 1)
 

@@ -44,8 +44,9 @@ def test_blocks_get_their_level_channels(position, levels, channels):
 def test_identity_blocks_leave_the_fpn_unchanged():
     # GlobalContext starts as the identity: wrapped == bare FPN
     for position in ('before', 'after'):
-        neck, fpn = wrapped(block=dict(type='mmattn.GlobalContext'),
-                            position=position)
+        neck, fpn = wrapped(
+            block=dict(type='mmattn.GlobalContext', ratio=1 / 4),
+            position=position)
         x = features()
         for a, b in zip(neck(x), fpn(x)):
             torch.testing.assert_close(a, b)
