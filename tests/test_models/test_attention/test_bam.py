@@ -1,8 +1,9 @@
 """BAM against a reference written from the official code, both fusions,
-the branch structure and bad arguments."""
+the branch structure, the official ResNet-50's size and bad arguments."""
 import pytest
 import torch
 import torch.nn.functional as F
+from resnet_counts import RESNET50_PARAMS
 
 from mmattn.models.attention.bam import BAM
 
@@ -71,3 +72,13 @@ def test_gate_is_between_one_and_two():
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         BAM(32, **kwargs)
+
+
+def test_bam_resnet50_has_the_paper_parameter_count():
+    """The official ResNet-50 has one BAM after each of stages 1-3 (256,
+    512 and 1024 channels): 358,067 parameters, 25.92M with the network
+    (the paper's ImageNet table)."""
+    added = sum(p.numel() for c in (256, 512, 1024)
+                for p in BAM(c).parameters())
+    assert added == 358_067
+    assert round((RESNET50_PARAMS + added) / 1e6, 2) == 25.92

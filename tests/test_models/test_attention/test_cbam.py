@@ -1,9 +1,10 @@
 """CBAM against a straightforward reference written from the official code
-(Linear MLP, pooling with the input-size kernel), its official init, and its
-options."""
+(Linear MLP, pooling with the input-size kernel), its official init, its
+options, and the size of the official CBAM ResNet-50."""
 import pytest
 import torch
 import torch.nn.functional as F
+from resnet_counts import resnet50_params
 
 from mmattn.models.attention.cbam import CBAM
 
@@ -73,3 +74,13 @@ def test_official_init_makes_the_spatial_gate_one_half():
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         CBAM(16, **kwargs)
+
+
+def test_cbam_resnet50_has_the_official_parameter_count():
+    """The official ResNet-50 puts CBAM after ``bn3`` of every bottleneck:
+    SE's 2,530,992 parameters plus 100 per block for the spatial gate (a
+    2×7×7 conv and BN), 28,089,624 with the fc: the paper's 28.09M."""
+    cbam = [dict(cfg=dict(type='mmattn.CBAM'), position='after_conv3')]
+    count = resnet50_params(cbam)
+    assert count == 28_088_024 + 16 * 100
+    assert round(count / 1e6, 2) == 28.09

@@ -1,5 +1,6 @@
 """CoordAttention: the reduced width max(8, C / r), the official layer names
-and forward (adaptive pooling), and bad arguments."""
+and forward (adaptive pooling), the official MobileNetV2 + CA's size, and
+bad arguments."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -74,3 +75,36 @@ def test_bad_arguments():
         CoordAttention(64, ratio=0, min_channels=0)
     with pytest.raises(ValueError, match='in_channels'):
         CoordAttention(0)
+
+
+def mobilenet_v2_ca_params():
+    """Parameters of the official MobileNetV2 + CA (``mbv2_ca.py``, width
+    1.0, 1000 classes), built here layer by layer with this block after the
+    depthwise conv of every inverted residual block that expands."""
+    def conv_bn(cin, cout, k, groups=1):
+        return nn.Sequential(nn.Conv2d(cin, cout, k, groups=groups,
+                                       bias=False), nn.BatchNorm2d(cout))
+
+    layers = [conv_bn(3, 32, 3)]
+    cin = 32
+    for t, c, n, _ in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2),
+                       (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                       (6, 320, 1, 1)]:
+        for _ in range(n):
+            hidden = cin * t
+            if t != 1:
+                layers.append(conv_bn(cin, hidden, 1))
+            layers.append(conv_bn(hidden, hidden, 3, groups=hidden))
+            if t != 1:
+                layers.append(CoordAttention(hidden))
+            layers.append(conv_bn(hidden, c, 1))
+            cin = c
+    layers += [conv_bn(cin, 1280, 1), nn.Linear(1280, 1000)]
+    return sum(p.numel() for p in nn.Sequential(*layers).parameters())
+
+
+def test_mobilenet_v2_ca_has_the_official_parameter_count():
+    """3,950,648 parameters, the official model's count (README: 3.95M)."""
+    count = mobilenet_v2_ca_params()
+    assert count == 3_950_648
+    assert round(count / 1e6, 2) == 3.95

@@ -56,7 +56,7 @@ def test_forward_is_one_plus_mask_times_trunk(size):
     h = block.pre(x)
     mask = reference_mask(block, h)
     torch.testing.assert_close(block.mask(h), mask)
-    assert 0 < mask.min() and mask.max() < 1
+    assert 0 <= mask.min() and mask.max() <= 1  # a sigmoid (may saturate)
     expected = block.post(block.trunk(h) * (1 + mask))
     torch.testing.assert_close(block(x), expected)
 

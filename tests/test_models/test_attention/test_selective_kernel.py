@@ -1,7 +1,10 @@
 """SK: selection weights are a softmax over branches, the output is the
-weighted sum of the branches, the official widths, and bad arguments."""
+weighted sum of the branches, the official widths, SKNet-50's size, and bad
+arguments."""
 import pytest
 import torch
+from mmdet.models.backbones import ResNeXt
+from resnet_counts import FC_PARAMS
 
 from mmattn.models.attention.selective_kernel import SK
 
@@ -48,3 +51,18 @@ def test_structure_follows_the_official_prototxt():
 def test_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         SK(**kwargs)
+
+
+def test_sknet50_has_the_official_parameter_count():
+    """SKNet-50 is ResNeXt-50 (32×4d) with an SK convolution in place of
+    each grouped 3×3 conv and its BN: built here as mmdet's ResNeXt with SK
+    after conv2, minus the conv2 and norm2 it replaces. 27,479,784
+    parameters with the fc: the official 27.5M."""
+    sk = [dict(cfg=dict(type='mmattn.SK'), position='after_conv2')]
+    net = ResNeXt(depth=50, groups=32, base_width=4, plugins=sk)
+    blocks = [m for m in net.modules() if hasattr(m, 'sk')]
+    replaced = sum(p.numel() for m in blocks
+                   for layer in (m.conv2, m.norm2) for p in layer.parameters())
+    count = sum(p.numel() for p in net.parameters()) - replaced + FC_PARAMS
+    assert count == 27_479_784
+    assert round(count / 1e6, 1) == 27.5

@@ -1,8 +1,9 @@
 """TripletAttention against the official rotate-gate-rotate-back forward,
-with and without the spatial branch."""
+with and without the spatial branch, and the official ResNet-50's size."""
 import pytest
 import torch
 import torch.nn.functional as F
+from resnet_counts import RESNET50_PARAMS, resnet50_params
 
 from mmattn.models.attention.triplet_attention import TripletAttention
 
@@ -57,3 +58,13 @@ def test_bad_arguments(kwargs, name):
     kwargs.setdefault('in_channels', 8)
     with pytest.raises(ValueError, match=name):
         TripletAttention(**kwargs)
+
+
+def test_triplet_resnet50_has_the_official_parameter_count():
+    """300 parameters per bottleneck (after ``bn3``, as the official
+    ResNet): 25,561,832 with the fc, the official 25.56M (k = 7)."""
+    triplet = [dict(cfg=dict(type='mmattn.TripletAttention'),
+                    position='after_conv3')]
+    count = resnet50_params(triplet)
+    assert count == RESNET50_PARAMS + 16 * 300
+    assert round(count / 1e6, 2) == 25.56
