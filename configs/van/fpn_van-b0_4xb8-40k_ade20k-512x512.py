@@ -2,11 +2,12 @@
 # of 4x8 images (512x512 crops), AdamW lr 2e-4, weight decay 1e-4, poly decay
 # (power 0.9), drop path 0.2.
 _base_ = [
-    'mmseg::sem_fpn/fpn_r50_4xb4-80k_ade20k-512x512.py',
+    'mmseg::sem_fpn/fpn_r50_4xb4-160k_ade20k-512x512.py',  # schedule replaced
     '../_base_/mmattn_imports.py',
 ]
 max_iters = 40000
 model = dict(
+    pretrained=None,  # the backbone's init_cfg loads the weights
     backbone=dict(
         _delete_=True,
         type='mmattn.VAN',

@@ -7,6 +7,7 @@ _base_ = [
     '../_base_/mmattn_imports.py',
 ]
 model = dict(
+    pretrained=None,  # the backbone's init_cfg loads the weights
     backbone=dict(
         _delete_=True,
         type='mmattn.VAN',

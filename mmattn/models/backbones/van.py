@@ -157,9 +157,11 @@ class VAN(BaseModule):
     4.11M / 13.86M / 26.58M / 44.77M parameters, as published.
 
     ``fast=True`` (default) runs the same math faster on CPU: the dilated
-    depthwise conv as polyphase parts and the whole network in channels_last
-    memory format (stage outputs are channels_last tensors). ``fast=False``
-    is the straightforward per-op formulation, kept as a reference. For
+    depthwise conv as polyphase parts, the whole network in channels_last
+    memory format (stage outputs are channels_last tensors) and the 1×1
+    convs as matrix products on that layout. ``fast=False`` is the
+    straightforward per-op formulation, kept as a reference; it is also
+    what runs on GPUs, where the rewrites have not been measured. For
     inference, :meth:`switch_to_deploy` also folds the batch norms and the
     layer scales into the neighbouring convs.
 
@@ -314,8 +316,9 @@ class VAN(BaseModule):
                     norm=getattr(self, f'norm{i + 1}'))
 
     def forward(self, x: Tensor) -> tuple:
-        if self.fast:
-            x = x.contiguous(memory_format=torch.channels_last)
+        layout = torch.channels_last if self.fast and x.is_cpu \
+            else torch.contiguous_format
+        x = x.contiguous(memory_format=layout)
         outs = []
         for i in range(self.num_stages):
             stage = self.stage(i)
@@ -323,8 +326,7 @@ class VAN(BaseModule):
             for block in stage['blocks']:
                 x = block(x)
             x = stage['norm'](x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-            if not self.fast:
-                x = x.contiguous()
+            x = x.contiguous(memory_format=layout)
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)

@@ -23,7 +23,8 @@ __all__ = ['polyphase_conv2d', 'PolyphaseConv2d']
 
 
 def _ceil_div(a, b):
-    return -(-a // b)
+    # (not -(-a // b): traced for ONNX, Div truncates negatives toward zero)
+    return (a + b - 1) // b
 
 
 def polyphase_conv2d(x: Tensor, weight: Tensor, bias=None, padding=(0, 0),
@@ -54,6 +55,8 @@ def polyphase_conv2d(x: Tensor, weight: Tensor, bias=None, padding=(0, 0),
     hp, wp = _ceil_div(h, dh), _ceil_div(w, dw)
     pad = (0, wp * dw - w, 0, hp * dh - h)
     conv = dict(bias=bias, padding=(ph // dh, pw // dw), groups=groups)
+    kh, kw = weight.shape[-2:]
+    ho, wo = h + 2 * ph - dh * (kh - 1), w + 2 * pw - dw * (kw - 1)
     if x.is_contiguous(memory_format=torch.channels_last) \
             and not x.is_contiguous():
         # N×H×W×C view: fold (N, i, j) into the batch in one copy and hand
@@ -62,27 +65,28 @@ def polyphase_conv2d(x: Tensor, weight: Tensor, bias=None, padding=(0, 0),
         x = x.reshape(n, hp, dh, wp, dw, c).permute(0, 2, 4, 1, 3, 5)
         x = x.reshape(n * dh * dw, hp, wp, c).permute(0, 3, 1, 2)
         y = F.conv2d(x, weight, **conv)
-        co = y.shape[1]
-        y = y.permute(0, 2, 3, 1).reshape(n, dh, dw, hp, wp, co)
-        y = y.permute(0, 3, 1, 4, 2, 5).reshape(n, hp * dh, wp * dw, co)
-        return y[:, :h, :w].permute(0, 3, 1, 2).contiguous(
+        co, yh, yw = y.shape[1:]
+        y = y.permute(0, 2, 3, 1).reshape(n, dh, dw, yh, yw, co)
+        y = y.permute(0, 3, 1, 4, 2, 5).reshape(n, yh * dh, yw * dw, co)
+        return y[:, :ho, :wo].permute(0, 3, 1, 2).contiguous(
             memory_format=torch.channels_last)
     x = F.pad(x, pad).reshape(n, c, hp, dh, wp, dw).permute(0, 3, 5, 1, 2, 4)
     y = F.conv2d(x.reshape(n * dh * dw, c, hp, wp), weight, **conv)
-    co = y.shape[1]
-    y = y.reshape(n, dh, dw, co, hp, wp).permute(0, 3, 4, 1, 5, 2)
-    return y.reshape(n, co, hp * dh, wp * dw)[:, :, :h, :w]
-
+    co, yh, yw = y.shape[1:]
+    y = y.reshape(n, dh, dw, co, yh, yw).permute(0, 3, 4, 1, 5, 2)
+    return y.reshape(n, co, yh * dh, yw * dw)[:, :, :ho, :wo].contiguous()
 
 class PolyphaseConv2d(nn.Conv2d):
     """``nn.Conv2d`` whose dilated stride-1 case runs as
     :func:`polyphase_conv2d`.
 
     Same parameters, state dict keys and result as ``nn.Conv2d`` (up to
-    float rounding); it is a drop-in replacement. The fast path applies when
-    the stride is 1, some dilation is above 1, ``padding_mode='zeros'`` and
-    each padding is a multiple of its dilation (``'same'`` padding of an odd
-    kernel is). Otherwise, or with ``fast=False``, it is ``nn.Conv2d``.
+    float rounding); it is a drop-in replacement. The fast path applies to
+    CPU tensors when the stride is 1, some dilation is above 1,
+    ``padding_mode='zeros'`` and each padding is a multiple of its dilation
+    (``'same'`` padding of an odd kernel is). Otherwise, or with
+    ``fast=False``, it is ``nn.Conv2d``; on GPUs the vendor kernels handle
+    dilation themselves and the rewrite has not been measured.
 
     Args:
         *args: As ``nn.Conv2d``.
@@ -114,7 +118,7 @@ class PolyphaseConv2d(nn.Conv2d):
                         for p, d in zip(self.padding, self.dilation)))
 
     def forward(self, x: Tensor) -> Tensor:
-        if not self.polyphase:
+        if not (self.polyphase and x.is_cpu):
             return super().forward(x)
         return polyphase_conv2d(x, self.weight, self.bias, self.padding,
                                 self.dilation, self.groups)
