@@ -47,17 +47,20 @@ class ResidualAttention(AttentionBlock):
     inputs smaller than 3 pixels.
 
     As a plug-in, the host's residual block already plays the role of the
-    p units and of the trunk: ``pre_post_units=0, trunk_units=0`` gives
-    ``(1 + M(x)) · x``, the soft mask alone. The paper places one module per
-    stage, which mmdet's per-block ``plugins`` cannot express.
+    p units and of the trunk, so the defaults are ``pre_post_units=0,
+    trunk_units=0``: ``(1 + M(x)) · x``, the soft mask alone.
+    ``pre_post_units=1, trunk_units=2`` is the paper's full module
+    (Attention-56/92). The paper places one module per stage, which mmdet's
+    per-block ``plugins`` cannot express.
 
     Args:
         in_channels (int): Channels of the input.
         depth (int): Number of down-samplings in the mask branch.
             Defaults to 1.
         pre_post_units (int): p, residual units before the split and after
-            the fusion. Defaults to 1.
-        trunk_units (int): t, residual units of the trunk. Defaults to 2.
+            the fusion (1 in the paper). Defaults to 0.
+        trunk_units (int): t, residual units of the trunk (2 in the paper).
+            Defaults to 0.
         mask_units (int): r, residual units between the mask's pools.
             Defaults to 1.
         ratio (float | int): Bottleneck width of the residual units.
@@ -70,7 +73,7 @@ class ResidualAttention(AttentionBlock):
 
     Example:
         >>> import torch
-        >>> block = ResidualAttention(64, depth=2)
+        >>> block = ResidualAttention(64, depth=2)  # (1 + M(x)) · x
         >>> block(torch.rand(2, 64, 9, 13)).shape
         torch.Size([2, 64, 9, 13])
     """
@@ -86,8 +89,8 @@ class ResidualAttention(AttentionBlock):
     def __init__(self,
                  in_channels: int,
                  depth: int = 1,
-                 pre_post_units: int = 1,
-                 trunk_units: int = 2,
+                 pre_post_units: int = 0,
+                 trunk_units: int = 0,
                  mask_units: int = 1,
                  ratio=1 / 4,
                  norm_cfg: dict = dict(type='BN'),

@@ -1,7 +1,8 @@
 """Self-calibrated convolution (SCNet), shape-preserving.
 
 Paper: Improving Convolutional Networks with Self-Calibrated Convolutions,
-Liu et al., CVPR 2020, http://mftp.mmcheng.net/Papers/20cvprSCNet.pdf.
+Liu et al., CVPR 2020,
+https://openaccess.thecvf.com/content_CVPR_2020/html/Liu_Improving_Convolutional_Networks_With_Self-Calibrated_Convolutions_CVPR_2020_paper.html.
 Official code consulted: https://github.com/MCG-NKU/SCNet
 (``scnet.py``: ``SCConv``, ``SCBottleneck``).
 """
@@ -58,7 +59,9 @@ class SCConv(AttentionBlock):
     paper = Paper(
         title='Improving Convolutional Networks with Self-Calibrated '
         'Convolutions',
-        url='http://mftp.mmcheng.net/Papers/20cvprSCNet.pdf',
+        url='https://openaccess.thecvf.com/content_CVPR_2020/html/'
+        'Liu_Improving_Convolutional_Networks_With_Self-Calibrated_'
+        'Convolutions_CVPR_2020_paper.html',
         year=2020,
         family='channel-spatial',
         code='https://github.com/MCG-NKU/SCNet',

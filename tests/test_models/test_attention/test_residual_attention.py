@@ -17,14 +17,15 @@ def test_unit_count_matches_attention_56(depth, units):
     """AttentionA/B/C_1 of Attention-56-deploy.prototxt: 1 pre unit, 2 trunk
     units, 1 post unit; in the mask one unit per level, two at the deepest,
     and one skip and one up-sampling unit per level above the deepest."""
-    block = ResidualAttention(64, depth=depth)
+    block = ResidualAttention(64, depth=depth, pre_post_units=1,
+                              trunk_units=2)
     assert num_units(block) == units
     assert num_units(block.down) == depth + 1
     assert num_units(block.skips) == num_units(block.up) == depth - 1
 
 
 def test_unit_layout():
-    unit = ResidualAttention(256).trunk[0]
+    unit = ResidualAttention(256, trunk_units=1).trunk[0]
     assert [c.conv.weight.shape[:2] for c in (unit.conv1, unit.conv2,
                                               unit.conv3)] == \
         [(64, 256), (64, 64), (256, 64)]
@@ -51,7 +52,8 @@ def reference_mask(block, x):
 @pytest.mark.parametrize('size', [(56, 56), (13, 7), (1, 1)])
 def test_forward_is_one_plus_mask_times_trunk(size):
     torch.manual_seed(0)
-    block = ResidualAttention(16, depth=3).eval()
+    block = ResidualAttention(16, depth=3, pre_post_units=1,
+                              trunk_units=2).eval()
     x = torch.randn(2, 16, *size)
     h = block.pre(x)
     mask = reference_mask(block, h)
@@ -62,7 +64,7 @@ def test_forward_is_one_plus_mask_times_trunk(size):
 
 
 def test_plug_in_form_is_the_soft_mask_alone():
-    block = ResidualAttention(16, pre_post_units=0, trunk_units=0).eval()
+    block = ResidualAttention(16).eval()  # the default: no p or t units
     assert num_units(block) == 2  # the two deepest mask units
     x = torch.randn(1, 16, 9, 6)
     torch.testing.assert_close(block(x), x * (1 + block.mask(x)))

@@ -1,0 +1,10 @@
+# CoordAttention (Hou et al. 2021): the official MobileNetV2 puts it after the
+# depthwise 3x3 conv; the ResNet analogue is after conv2, r = 32, in c3-c5. Toy
+# COCO, from scratch.
+_base_ = './mask-rcnn_r50_fpn_toy-coco.py'
+model = dict(
+    backbone=dict(plugins=[
+        dict(cfg=dict(type='mmattn.CoordAttention', ratio=1 / 32),
+             stages=(False, True, True, True),
+             position='after_conv2'),
+    ]))
