@@ -32,7 +32,7 @@ def softmax_attention(q: Tensor,
                       k: Tensor,
                       v: Tensor,
                       scale: Optional[float] = None) -> Tensor:
-    """``softmax(q @ k.transpose(-1, -2) * scale) @ v`` on SDPA.
+    """``softmax(q @ k.transpose(-1, -2) * scale) @ v``, no L×S matrix.
 
     Args:
         q (Tensor): Queries, N×L×E.

@@ -29,12 +29,15 @@ PAPER = Paper(
 
 
 def _pool_matrix(size: int, bins: int, like: Tensor) -> Tensor:
-    """bins×size matrix of ``AdaptiveAvgPool1d(bins)`` on ``size`` inputs."""
-    pool = torch.zeros(bins, size, dtype=like.dtype, device=like.device)
+    """bins×size matrix of ``AdaptiveAvgPool1d(bins)`` on ``size`` inputs
+    (bin i averages ``[floor(i·size/bins), ceil((i+1)·size/bins))``), built
+    in Python so that an ONNX export holds it as a constant."""
+    rows = []
     for i in range(bins):
         start, end = i * size // bins, -(-(i + 1) * size // bins)
-        pool[i, start:end] = 1. / (end - start)
-    return pool
+        rows.append([1. / (end - start) if start <= j < end else 0.
+                     for j in range(size)])
+    return torch.tensor(rows, dtype=like.dtype, device=like.device)
 
 
 def pyramid_pool(x: Tensor, scales: Sequence[int]) -> Tensor:

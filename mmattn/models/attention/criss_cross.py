@@ -120,7 +120,9 @@ class CrissCross(AttentionBlock):
         q, k, v = qkv.split([self.query_conv.out_channels] * 2 + [c], -1)
         row = q @ k.transpose(-1, -2)  # [n, h, w, j] = q_hw · k_hj
         col = q.transpose(1, 2) @ k.permute(0, 2, 3, 1)  # [n, w, h, i]
-        centre = torch.eye(h, dtype=torch.bool, device=x.device)
+        # the centre mask (a boolean eye would not run in onnxruntime)
+        index = torch.arange(h, device=x.device)
+        centre = index[:, None] == index
         col = col.masked_fill_(centre, float('-inf'))
         with torch.no_grad():  # any shift is exact; this one avoids overflow
             shift = torch.maximum(row.amax(-1), col.amax(-1).transpose(1, 2))

@@ -25,6 +25,23 @@ def _l2norm(t: Tensor, dim: int) -> Tensor:
     return t / (1e-6 + t.norm(dim=dim, keepdim=True))
 
 
+class FixedConv1x1(nn.Module):
+    """A 1×1 conv whose weight and bias are buffers: a fixed projection.
+
+    ``weight`` (C_out×C_in×1×1) is drawn by the owner; ``bias`` keeps
+    ``nn.Conv2d``'s default draw, as the official (untrained) ``conv1``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        conv = nn.Conv2d(in_channels, out_channels, 1)
+        self.register_buffer('weight', conv.weight.detach())
+        self.register_buffer('bias', conv.bias.detach())
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias)
+
+
 @MODELS.register_module()
 class EMAU(AttentionBlock):
     """EMAU: ``relu(x + norm(conv2(relu(μ Zᵀ))))`` with ``K`` bases μ
@@ -37,8 +54,11 @@ class EMAU(AttentionBlock):
 
     As in the official code (and mmseg) the iterations and the
     reconstruction run without gradient; only ``conv2`` and its norm learn.
-    ``conv1`` therefore never receives a gradient (mmseg freezes it
-    explicitly; here it is frozen too, ``requires_grad=False``).
+    ``conv1`` therefore never receives a gradient: in the official code it
+    stays a fixed random projection (mmseg freezes it with
+    ``requires_grad=False``). Here its weight and bias are buffers
+    (:class:`FixedConv1x1`, same state-dict keys), so optimizers, DDP and a
+    host's init all leave it alone.
 
     Bases: the buffer ``mu`` (1×C×K, as the official name) starts as
     l2-normalised Kaiming noise. In training, after each forward pass, it
@@ -98,8 +118,7 @@ class EMAU(AttentionBlock):
         self.num_stages = num_stages
         self.momentum = momentum
         self.register_buffer('mu', torch.empty(1, in_channels, num_bases))
-        self.conv1 = nn.Conv2d(in_channels, in_channels, 1)
-        self.conv1.requires_grad_(False)
+        self.conv1 = FixedConv1x1(in_channels, in_channels)
         self.conv2 = nn.Conv2d(in_channels, in_channels, 1, bias=False)
         self.norm = build_norm_layer(norm_cfg, in_channels)[1]
         self._official_init()
@@ -115,8 +134,9 @@ class EMAU(AttentionBlock):
         with torch.no_grad():
             mu = torch.randn_like(self.mu) * math.sqrt(2. / self.num_bases)
             self.mu.copy_(_l2norm(mu, dim=1))
+        std = math.sqrt(2. / self.in_channels)  # fan_out of a 1×1 conv
         for conv in (self.conv1, self.conv2):
-            nn.init.normal_(conv.weight, 0, math.sqrt(2. / conv.out_channels))
+            nn.init.normal_(conv.weight, 0, std)
         nn.init.ones_(self.norm.weight)
         nn.init.zeros_(self.norm.bias)
 

@@ -94,8 +94,9 @@ class NonLocal(AttentionBlock):
         super().__init__(init_cfg=init_cfg)
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
-        if not isinstance(reduction, int):
-            raise ValueError(f'reduction must be an int, got {reduction!r}')
+        if not isinstance(reduction, int) or reduction < 1:
+            raise ValueError(f'reduction must be a positive int, '
+                             f'got {reduction!r}')
         self.in_channels = in_channels
         self.inter_channels = reduced_channels(in_channels, reduction)
         self.mode = mode
@@ -106,17 +107,25 @@ class NonLocal(AttentionBlock):
             return ConvModule(cin, cout, 1, act_cfg=None, **kwargs)
 
         inter = self.inter_channels
-        self.g = conv1x1(in_channels, inter)
-        if mode != 'gaussian':
+        # Subsampling wraps g and phi as mmcv does (``g.0.conv.weight``), so
+        # the state dicts match in every configuration.
+        pool = nn.MaxPool2d(2, ceil_mode=True) if sub_sample else None
+
+        def keys(module):
+            return module if pool is None else nn.Sequential(module, pool)
+
+        self.g = keys(conv1x1(in_channels, inter))
+        if mode == 'gaussian':
+            self.phi = nn.Identity() if pool is None else pool
+        else:
             self.theta = conv1x1(in_channels, inter)
-            self.phi = conv1x1(in_channels, inter)
+            self.phi = keys(conv1x1(in_channels, inter))
         if mode == 'concatenation':
             # Only its weight is used (split into w_θ and w_φ, see forward);
             # kept as mmcv's module so that mmcv state dicts load.
             self.concat_project = ConvModule(
                 2 * inter, 1, 1, bias=False, act_cfg=dict(type='ReLU'))
         self.conv_out = conv1x1(inter, in_channels, norm_cfg=norm_cfg)
-        self.pool = nn.MaxPool2d(2, ceil_mode=True) if sub_sample else None
         self._reset_parameters()
 
     def init_weights(self):
@@ -126,22 +135,20 @@ class NonLocal(AttentionBlock):
             self._reset_parameters()
 
     def _reset_parameters(self, std: float = 0.01):
-        for name in ('g', 'theta', 'phi'):
-            if hasattr(self, name):
-                normal_init(getattr(self, name).conv, std=std)
+        for module in self.modules():
+            if isinstance(module, ConvModule) and module is not self.conv_out \
+                    and module is not getattr(self, 'concat_project', None):
+                normal_init(module.conv, std=std)
         out = self.conv_out
         constant_init(out.norm if out.with_norm else out.conv, 0)
 
-    def _keys(self, t: Tensor) -> Tensor:
-        return t if self.pool is None else self.pool(t)
-
     def forward(self, x: Tensor) -> Tensor:
         n, _, h, w = x.shape
-        v = tokens(self._keys(self.g(x)))  # N×S×C'
+        v = tokens(self.g(x))  # N×S×C'
         if self.mode == 'gaussian':
-            y = softmax_attention(tokens(x), tokens(self._keys(x)), v, 1.)
+            y = softmax_attention(tokens(x), tokens(self.phi(x)), v, 1.)
         else:
-            theta, phi = self.theta(x), self._keys(self.phi(x))
+            theta, phi = self.theta(x), self.phi(x)
             if self.mode == 'embedded_gaussian':
                 scale = self.inter_channels**-0.5 if self.use_scale else 1.
                 y = softmax_attention(tokens(theta), tokens(phi), v, scale)
