@@ -90,7 +90,13 @@ class GE(AttentionBlock):
         if not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int, '
                              f'got {in_channels!r}')
-        hidden = reduced_channels(in_channels, ratio) if use_mlp else None
+        if use_mlp:
+            hidden = reduced_channels(in_channels, ratio)
+        elif not (isinstance(ratio, int) and ratio >= 1 or
+                  isinstance(ratio, float) and 0 < ratio <= 1):
+            # unused without the MLP, but a bad value is still reported
+            raise ValueError(f'ratio must be an int reduction >= 1 or a '
+                             f'float in (0, 1], got {ratio!r}')
         if not isinstance(extent, int) or extent < 0 or \
                 (extent and extent & (extent - 1)) or extent == 1:
             raise ValueError(f'extent must be 0 (global) or a power of two '
