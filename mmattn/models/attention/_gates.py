@@ -84,8 +84,8 @@ class ChannelMLP(nn.Sequential):
     hard sigmoid, softmax over branches), possibly after summing the MLP over
     several descriptors, as CBAM does with the average and max pools.
 
-    A 1×1 conv on a 1×1 map is the paper's fully connected layer with the same
-    parameters (timm's ``SEModule`` does the same), and it keeps the
+    A 1×1 conv on a 1×1 map is the papers' fully connected layer with the
+    same parameters (timm's ``SEModule`` does the same), and it keeps the
     descriptor 4-d, so no reshapes are needed for ONNX.
 
     Used by SE (``fc1``/``fc2`` with bias), CBAM's shared MLP, BAM's channel

@@ -65,7 +65,8 @@ class BilinearAttention(AttentionBlock):
         'paper.html',
         year=2019,
         family='channel',
-        code='https://github.com/PengfeiFANGanu/Attention-in-Attention-Networks')
+        code='https://github.com/PengfeiFANGanu/'
+        'Attention-in-Attention-Networks')
     _abbr_ = 'bilinear'
 
     def __init__(self,

@@ -9,7 +9,6 @@ Official code: https://github.com/cfzd/FcaNet (``model/layer.py``, and
 import math
 
 import torch
-from torch import nn
 
 from mmattn.registry import MODELS
 from ..utils import reduced_channels

@@ -49,7 +49,7 @@ class SE(AttentionBlock):
         family='channel',
         code='https://github.com/hujie-frank/SENet',
         reported='Faster R-CNN R50, COCO minival: 40.4 AP vs 38.0 '
-        '(+2.4; TPAMI Table 11)')
+        '(+2.4, journal version)')
     _abbr_ = 'se'
 
     def __init__(self,
