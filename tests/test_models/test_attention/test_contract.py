@@ -194,8 +194,10 @@ def onnx_roundtrip(block, x):
     buffer = io.BytesIO()
     torch.onnx.export(block, (x, ), buffer, dynamo=False, opset_version=17,
                       input_names=['x'], output_names=['y'])
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
     session = onnxruntime.InferenceSession(
-        buffer.getvalue(), providers=['CPUExecutionProvider'])
+        buffer.getvalue(), options, providers=['CPUExecutionProvider'])
     (out, ) = session.run(None, {'x': x.numpy()})
     with torch.no_grad():
         ref = block(x).numpy()
