@@ -14,6 +14,7 @@ data set.
 """
 import ast
 import os.path as osp
+import re
 from functools import partial
 
 import torch
@@ -56,10 +57,10 @@ def load_config(spec, cfg_options=None):
             raise FileNotFoundError(f'config file not found: {spec}')
         cfg = Config.fromfile(spec)
         model = None
-    elif spec.lstrip().startswith(('dict(', '{')):
-        model = _parse_dict(spec)
-    else:
+    elif re.fullmatch(r'[\w.]+', spec):
         model = dict(type=spec)
+    else:
+        model = _parse_dict(spec)
     if model is not None:
         if 'type' not in model:
             raise ValueError(f'model spec needs a type: {spec!r}')

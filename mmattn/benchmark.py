@@ -183,6 +183,10 @@ def _fmt_time(seconds: float) -> str:
     return f'{seconds * 1e6:.1f} µs'
 
 
+def _fmt_bytes(n: int) -> str:
+    return f'{n / 2**20:.1f} MiB' if n >= 2**20 else f'{n / 2**10:.1f} KiB'
+
+
 def format_table(results: List[Result],
                  batch_size: Optional[int] = None,
                  ratios: bool = True) -> str:
@@ -220,7 +224,7 @@ def format_table(results: List[Result],
             row.append(f'{batch_size / r.median:.1f}')
         if has_mem:
             mem = r.peak_bytes
-            row.append('' if mem is None else f'{mem / 2**20:.1f} MiB')
+            row.append('' if mem is None else _fmt_bytes(mem))
             if ratios:
                 row.append(f'{mem / ref.peak_bytes:.2f}×'
                            if mem is not None and ref.peak_bytes else '')

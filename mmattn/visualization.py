@@ -97,46 +97,57 @@ def query_index(query, h, w):
     return row * w + col
 
 
-# Adapters for the blocks in mmattn/models/attention. Each uses only the
-# block's own sub-modules, as its forward does.
+# Adapters for the blocks in mmattn/models/attention. Gating blocks run
+# their own forward with hooks on the sub-modules that make the gate (so a
+# change inside forward does not break them); query maps are recomputed.
+
+
+def _outputs(block, x, names):
+    """Run ``block(x)``; return ``{name: output}`` of those sub-modules (the
+    last call of each)."""
+    modules = dict(block.named_modules())
+    seen = {}
+    handles = [
+        modules[n].register_forward_hook(
+            lambda m, a, out, n=n: seen.__setitem__(n, out)) for n in names
+    ]
+    try:
+        block(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return seen
 
 
 @adapter('CoordAttention')
 def _coord_attention(block, x, query):
-    h = x.shape[2]
-    pooled = torch.cat([x.mean(3, keepdim=True),
-                        x.mean(2, keepdim=True).transpose(2, 3)], 2)
-    y = block.act(block.bn1(block.conv1(pooled)))
-    a_h = block.conv_h(y[:, :, :h]).sigmoid()  # N×C×H×1
-    a_w = block.conv_w(y[:, :, h:].transpose(2, 3)).sigmoid()  # N×C×1×W
+    out = _outputs(block, x, ['conv_h', 'conv_w'])
+    a_h, a_w = out['conv_h'].sigmoid(), out['conv_w'].sigmoid()
     return {
-        'h gate (mean over C)': a_h.mean(1),
-        'w gate (mean over C)': a_w.mean(1),
+        'h gate (mean over C)': a_h.mean(1),  # N×H×1
+        'w gate (mean over C)': a_w.mean(1),  # N×1×W
         'h×w gate (mean over C)': (a_h * a_w).mean(1),
     }
 
 
 @adapter('CBAM')
 def _cbam(block, x, query):
-    from mmattn.models.attention._gates import (global_avg_pool,
-                                                global_max_pool, z_pool)
     if not block.spatial:
         return {}
-    logits = block.channel_mlp(global_avg_pool(x)) + \
-        block.channel_mlp(global_max_pool(x))
-    x = x * logits.sigmoid()
-    gate = block.spatial_norm(block.spatial_conv(z_pool(x))).sigmoid()
+    gate = _outputs(block, x, ['spatial_gate'])['spatial_gate'].sigmoid()
     return {'spatial gate': gate[:, 0]}
 
 
 @adapter('BAM')
 def _bam(block, x, query):
-    return {'spatial branch': block.spatial_branch(x).mean(1)}
+    spatial = _outputs(block, x, ['spatial_branch'])['spatial_branch']
+    return {'spatial branch logits': spatial[:, 0]}
 
 
 @adapter('scSE')
 def _scse(block, x, query):
-    return {'spatial gate (sSE)': block.spatial_conv(x).sigmoid()[:, 0]}
+    gate = _outputs(block, x, ['spatial_conv'])['spatial_conv'].sigmoid()
+    return {'spatial gate (sSE)': gate[:, 0]}
 
 
 @adapter('GlobalContext')
@@ -144,33 +155,71 @@ def _global_context(block, x, query):
     if block.pooling_type != 'att':
         return {}
     n, _, h, w = x.shape
-    mask = block.conv_mask(x).flatten(2).softmax(-1).view(n, h, w)
-    return {'context weights': mask}
+    logits = _outputs(block, x, ['conv_mask'])['conv_mask']
+    return {'context weights': logits.flatten(1).softmax(-1).view(n, h, w)}
 
 
 @adapter('LKA')
 def _lka(block, x, query):
-    attn = block.conv1(block.conv_spatial(block.conv0(x)))
+    attn = _outputs(block, x, ['conv1'])['conv1']
     return {'|attention| (mean over C)': attn.abs().mean(1)}
+
+
+@adapter('SK')
+def _sk(block, x, query):
+    logits = _outputs(block, x, ['fuse'])['fuse']  # N×(M·C)×1×1
+    weights = logits.flatten(1).unflatten(1, (len(block.branches), -1))
+    return {'selection (branch × channel)': weights.softmax(1)}
+
+
+@adapter('GE')
+def _ge(block, x, query):
+    captured = _outputs(block, x, ['mlp'] if block.mlp is not None else [])
+    context = captured.get('mlp')
+    if context is None:
+        context = block._gather(x)
+    gate = context.sigmoid()
+    if gate.shape[2:] == (1, 1):  # global extent: a channel gate
+        return {'channel gate (1 × C)': gate[:, :, 0, 0][:, None]}
+    gate = torch.nn.functional.interpolate(gate, size=x.shape[2:],
+                                           mode='nearest')
+    return {'gathered gate (mean over C)': gate.mean(1)}
 
 
 @adapter('NonLocal')
 def _non_local(block, x, query):
-    from mmattn.models.attention._sdpa import tokens
-    n, _, h, w = x.shape
-    if block.mode == 'gaussian':
-        q, k = tokens(x), tokens(block._keys(x))
-        scale = 1.
-    else:
-        q, k = tokens(block.theta(x)), tokens(block._keys(block.phi(x)))
-        scale = block.inter_channels**-0.5 if block.use_scale else 1.
-    kh, kw = block._keys(x[:, :1]).shape[2:]
-    row = q[:, query_index(query, h, w)]  # N×C'
+    """The weights of the query position over all (key) positions."""
     if block.mode == 'concatenation':
         return {}
-    logits = torch.einsum('nc,nsc->ns', row, k) * scale
-    if block.mode in ('gaussian', 'embedded_gaussian'):
+    n, _, h, w = x.shape
+    gaussian = block.mode == 'gaussian'
+    out = _outputs(block, x, ['phi'] if gaussian else ['theta', 'phi'])
+    q, k = x if gaussian else out['theta'], out['phi']  # keys: subsampled
+    scale = block.inter_channels**-0.5 \
+        if block.use_scale and not gaussian else 1.
+    kh, kw = k.shape[2:]
+    row = q.flatten(2)[:, :, query_index(query, h, w)]  # N×C'
+    logits = (row[:, :, None] * k.flatten(2)).sum(1) * scale  # N×S
+    if block.mode == 'dot_product':  # no softmax: divided by the positions
+        weights = logits / logits.shape[1]
+    else:
         weights = logits.softmax(-1)
-    else:  # dot_product: normalised by the number of positions
-        weights = logits / k.shape[1]
     return {'attention of the query point': weights.view(n, kh, kw)}
+
+
+@adapter('CrissCross')
+def _criss_cross(block, x, query):
+    """First pass only: attention of the query point over its row and
+    column, one softmax over both (the centre counted once)."""
+    n, _, h, w = x.shape
+    qy, qx = divmod(query_index(query, h, w), w)
+    q = block.query_conv(x)[:, :, qy, qx, None]  # N×C'×1
+    k = block.key_conv(x)
+    row = (q * k[:, :, qy]).sum(1)  # N×W
+    col = (q * k[:, :, :, qx]).sum(1)  # N×H
+    col[:, qy] = float('-inf')
+    weights = torch.cat([row, col], 1).softmax(1)
+    out = x.new_zeros(n, h, w)
+    out[:, qy] = weights[:, :w]
+    out[:, :, qx] += weights[:, w:]
+    return {'attention of the query point (pass 1)': out}

@@ -36,10 +36,10 @@ def test_load_config_errors(spec, error, match):
 
 
 def test_bare_module_batch_and_train_step():
-    model = build_model(load_config("dict(type='CBAM', in_channels=8)"))
+    model = build_model(load_config("dict(type='CBAM', in_channels=32)"))
     assert task_of(model) == 'module' and not model.training
     batch = dummy_batch(model, (5, 7), batch_size=2)
-    assert batch['inputs'].shape == (2, 8, 5, 7)
+    assert batch['inputs'].shape == (2, 32, 5, 7)
     assert batch['data_samples'] is None
     train_step_fn(model.train(), batch)()
     assert all(p.grad is not None for p in model.parameters())

@@ -40,7 +40,7 @@ def scene(rng, size=64):
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
-    """The tiny segmentor above, trained for 40 steps to find the square;
+    """The tiny segmentor above, trained for 50 steps to find the square;
     returns (config file, checkpoint file, model)."""
     from mmengine.structures import PixelData
     from mmattn.analysis import build_model, dummy_batch, load_config
@@ -51,8 +51,8 @@ def trained(tmp_path_factory):
     cfg_file.write_text(f"default_scope = 'mmseg'\nmodel = {TINY_SEG!r}\n"
                         "custom_imports = dict(imports=['mmattn.models'])\n")
     model = build_model(load_config(str(cfg_file))).train()
-    optim = torch.optim.Adam(model.parameters(), 3e-3)
-    for _ in range(40):
+    optim = torch.optim.Adam(model.parameters(), 1e-2)
+    for _ in range(50):
         imgs, labels, _ = zip(*(scene(rng) for _ in range(8)))
         samples = dummy_batch(model, (64, 64), 8)['data_samples']
         for s, label in zip(samples, labels):

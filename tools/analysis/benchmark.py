@@ -69,9 +69,12 @@ def parse_args(argv=None):
 
 
 def _label(spec):
+    """Config name, or the type (and ``arch``) of a bare module."""
     if spec.endswith('.py'):
         return osp.splitext(osp.basename(spec))[0]
-    return spec.replace('mmattn.', '')
+    model = load_config(spec).model
+    name = model.type.split('.')[-1]
+    return f"{name}-{model.arch}" if 'arch' in model else name
 
 
 def _autocast(fn, device, dtype):

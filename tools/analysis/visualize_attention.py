@@ -117,7 +117,8 @@ def prepare(model, rgb):
 
 def stage_layers(model, inputs):
     """Names of the modules that end each backbone stage: the last module
-    (up to two levels below the backbone) at each output resolution."""
+    (up to two levels below the backbone) with a 4-d output at each
+    resolution of stride 4 or more (stems at stride 2 are left out)."""
     backbone = getattr(model, 'backbone', model)
     prefix = 'backbone.' if backbone is not model else ''
     seen, handles = [], []
@@ -131,7 +132,8 @@ def stage_layers(model, inputs):
         h.remove()
     last = {}
     for name, out in seen:
-        if isinstance(out, torch.Tensor) and out.dim() == 4:
+        if isinstance(out, torch.Tensor) and out.dim() == 4 \
+                and out.shape[-1] <= inputs.shape[-1] // 4:
             last[out.shape[-2:]] = name
     return [prefix + name for name in last.values()]
 
@@ -201,6 +203,14 @@ def grad_cams(model, inputs, samples, layers, target_class=None):
     return cams, target_class
 
 
+def _stage_of(name):
+    """``'backbone.layer2.3.coord_att' -> 'backbone.layer2'``: the path
+    before the last numeric index (a block's place in its stage)."""
+    parts = name.split('.')
+    digits = [i for i, p in enumerate(parts) if p.isdigit()]
+    return '.'.join(parts[:digits[-1]]) if digits else name
+
+
 def block_maps(model, inputs, pattern=None, query=None):
     """``{block name: {map name: h×w array}}`` of the attention blocks."""
     with capture_inputs(model) as captured, torch.no_grad():
@@ -211,10 +221,10 @@ def block_maps(model, inputs, pattern=None, query=None):
     names = list(captured)
     if pattern:
         names = [n for n in names if re.search(pattern, n)]
-    else:  # the last block of each stage: group by the path above the block
+    else:  # the last block of each stage
         last = {}
         for n in names:
-            last[n.rsplit('.', 2)[0]] = n
+            last[_stage_of(n)] = n
         names = list(last.values())
     maps = {}
     for name in names:
@@ -269,7 +279,12 @@ def plot_block_maps(rgb, maps, path, title, query=None):
                 if 'query' in key and query is not None:
                     ax.plot(query[1] * rgb.shape[1], query[0] * rgb.shape[0],
                             'w+', markersize=12, mew=2)
-            else:
+            elif 1 in m.shape:  # a per-row or per-column profile
+                ax.axis('on')
+                ax.plot(m.flatten(), '.-')
+                ax.set_xlabel('row' if m.shape[1] == 1 else 'column',
+                              fontsize=7)
+            else:  # e.g. branch × channel weights
                 ax.axis('on')
                 ax.imshow(m, cmap='viridis', aspect='auto')
             ax.set_title(f'{block}\n{key}', fontsize=7)

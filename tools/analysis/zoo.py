@@ -46,7 +46,7 @@ HOSTS = {
     'mask-rcnn': (dict(type='mmdet.ResNet', depth=50, norm_eval=True,
                        style='pytorch', norm_cfg=dict(type='BN')),
                   'mmdet::_base_/models/mask-rcnn_r50_fpn.py', (800, 1333)),
-    'upernet': (dict(type='mmseg.ResNetV1c', depth=50, norm_eval=False,
+    'upernet': (dict(type='mmattn.ResNetV1c', depth=50, norm_eval=False,
                      style='pytorch', dilations=(1, 1, 1, 1),
                      strides=(1, 2, 2, 2), norm_cfg=dict(type='BN')),
                 'mmseg::_base_/models/upernet_r50.py', (512, 512)),
@@ -97,7 +97,8 @@ def measure_host(host):
     _, base_cfg, shape = HOSTS[host]
     import tempfile
     with tempfile.NamedTemporaryFile('w', suffix='.py') as f:
-        f.write(f"_base_ = '{base_cfg}'\n")
+        f.write(f"_base_ = '{base_cfg}'\n"
+                f"default_scope = '{base_cfg.split(':')[0]}'\n")
         if host == 'upernet':
             f.write("model = dict(pretrained=None)\n")
         f.flush()
