@@ -80,7 +80,10 @@ class PSA(AttentionBlock):
     ``(H-1)//shrink+1`` for any H (official), and the result is resized back
     to exactly H×W (the official ``(h-1)·shrink+1`` is H only for odd H).
     The ``compact`` option of the official code ties the conv to one input
-    size and is not offered.
+    size and is not offered. mmseg 1.2.2's ``PSAHead`` gives its 1×1
+    ``proj`` ``padding=1``, so its output grows by a border of bias-only
+    pixels that the final resize smears in; the official ``proj`` has no
+    padding, nor has this one.
 
     Args:
         in_channels (int): Input channels.
