@@ -28,9 +28,10 @@ class CBAM(AttentionBlock):
     - the spatial gate's 7×7 conv has no bias and is followed by a
       BatchNorm (momentum 0.01 in PyTorch's convention), which the paper does
       not mention;
-    - ``init_weights`` sets that BatchNorm's weight and bias to 0, as the
-      official ResNet init does, so the spatial gate starts as the constant
-      0.5 and the block does not start as the identity;
+    - that BatchNorm's weight and bias start at 0 (set in the constructor
+      and again in ``init_weights``), as the official ResNet init does, so
+      the spatial gate starts as the constant 0.5 and the block does not
+      start as the identity;
     - the MLP's layers have biases.
 
     The channel pool concatenates the max first, then the mean, as the
@@ -84,6 +85,8 @@ class CBAM(AttentionBlock):
         self.spatial = spatial
         if spatial:
             self.spatial_gate = SpatialGate(kernel_size, norm_cfg)
+            # At construction too, for standalone use without init_weights.
+            self.spatial_gate.zero_init_norm()
 
     def init_weights(self):
         """The official init of the spatial gate: its norm's weight and bias

@@ -4,6 +4,7 @@ options, and the size of the official CBAM ResNet-50."""
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.model import initialize
 from resnet_counts import resnet50_params
 
 from mmattn.models.attention.cbam import CBAM
@@ -56,10 +57,16 @@ def test_structure_follows_the_official_code():
     assert not hasattr(CBAM(64, spatial=False), 'spatial_gate')
 
 
-def test_official_init_makes_the_spatial_gate_one_half():
+@pytest.mark.parametrize('host_init', [False, True])
+def test_official_init_makes_the_spatial_gate_one_half(host_init):
+    """Right after construction (standalone use) and after a host's init
+    followed by ``init_weights``."""
     torch.manual_seed(0)
     block = CBAM(16)
-    block.init_weights()
+    if host_init:
+        initialize(block, dict(type='Constant', val=1,
+                               layer=['_BatchNorm']))
+        block.init_weights()
     block.eval()
     x = torch.randn(2, 16, 5, 7)
     channel_only = CBAM(16, spatial=False).eval()
