@@ -29,7 +29,11 @@ class BAM(AttentionBlock):
     sum best) but the official code multiplies them
     (``1 + sigmoid(channel_att * spatial_att)``); the default follows the
     code, ``fusion='add'`` gives the paper's. The paper also draws a BN at the
-    end of each branch; the code (followed here) has none there.
+    end of each branch; the code (followed here) has none there. The official
+    channel branch pools with a window of the input's height, which is the
+    global mean only for square inputs; here it is the global mean for any
+    size. Its BN normalises N×C/r pooled vectors over the batch, so like any
+    BN on pooled descriptors it needs more than one sample in training mode.
 
     The paper places BAM once per stage, at the end of stages 1-3 of a
     ResNet (where the feature map is about to be down-sampled). mmdet's

@@ -26,7 +26,9 @@ class SK(AttentionBlock):
     official models). Fuse: the branches are summed, globally averaged, and
     an FC (C -> d, d = max(C / r, L)), BN, ReLU and FC (d -> M·C) give one
     logit per branch and channel; both FCs have no bias, as in the official
-    prototxt. Select: a softmax over the branches weighs their sum.
+    prototxt. Select: a softmax over the branches weighs their sum. The fuse
+    BN normalises N×d pooled vectors over the batch, so it needs more than
+    one sample in training mode.
 
     In SKNet the SK convolution replaces the 3×3 conv of a ResNeXt
     bottleneck and feeds its 1×1 conv: ``position='after_conv2'`` in a
