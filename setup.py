@@ -1,9 +1,9 @@
 """mmattn: visual attention blocks and backbones for mmdet and mmsegmentation.
 
 ``add_mim_extension`` links (editable install) or copies (wheel, sdist)
-``configs/`` and ``tools/`` into ``mmattn/.mim``, as the OpenMMLab packages
-do, so that ``_base_ = 'mmattn::van/...'`` resolves and ``mim train mmattn``
-finds the tools.
+``configs/``, ``tools/`` and the model index into ``mmattn/.mim``, as the
+OpenMMLab packages do, so that ``_base_ = 'mmattn::van/...'`` resolves and
+``mim train mmattn`` finds the tools.
 """
 import os
 import os.path as osp
@@ -13,7 +13,12 @@ import sys
 from setuptools import find_packages, setup
 
 ROOT = osp.dirname(osp.abspath(__file__))
-MIM_FILES = ('configs', 'tools')
+# .mim/<name> -> <source>: what mim and mmengine look for in a package.
+MIM_FILES = {
+    'configs': 'configs',
+    'tools': 'tools',
+    'model-index.yml': 'configs/model-index.yml',
+}
 
 
 def add_mim_extension():
@@ -25,17 +30,18 @@ def add_mim_extension():
         return
     mim_dir = osp.join(ROOT, 'mmattn', '.mim')
     os.makedirs(mim_dir, exist_ok=True)
-    for name in MIM_FILES:
-        src, dst = osp.join(ROOT, name), osp.join(mim_dir, name)
+    for name, source in MIM_FILES.items():
+        src, dst = osp.join(ROOT, source), osp.join(mim_dir, name)
         if osp.islink(dst) or osp.isfile(dst):
             os.remove(dst)
         elif osp.isdir(dst):
             shutil.rmtree(dst)
         if mode == 'symlink':
-            os.symlink(osp.relpath(src, mim_dir), dst,
-                       target_is_directory=True)
-        else:
+            os.symlink(osp.relpath(src, mim_dir), dst)
+        elif osp.isdir(src):
             shutil.copytree(src, dst)
+        else:
+            shutil.copyfile(src, dst)
 
 
 def version():
@@ -60,7 +66,8 @@ if __name__ == '__main__':
         python_requires='>=3.8',
         packages=find_packages(exclude=('configs', 'tools', 'tests')),
         include_package_data=True,
-        package_data={'mmattn': ['.mim/configs/**/*', '.mim/tools/**/*']},
+        package_data={'mmattn': ['.mim/configs/**/*', '.mim/tools/**/*',
+                                  '.mim/model-index.yml']},
         install_requires=[
             'torch>=2.0',
             'numpy<2',

@@ -13,15 +13,21 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def pytest_configure(config):
     config.addinivalue_line(
         'markers', 'slow: trains or runs tools end to end (still runs in CI)')
+    # mmcv and mmengine script functions at import: torch's deprecation
+    # notices about that are not ours to act on.
+    config.addinivalue_line(
+        'filterwarnings', 'ignore:`torch.jit.*:DeprecationWarning')
 
 
 @pytest.fixture(scope='session')
 def toy_root(tmp_path_factory):
-    """A working directory holding ``data/toy_coco`` and ``data/toy_ade20k``,
-    made by ``tools/make_toy_data.py``; toy configs run from it as they do
-    from the repository root."""
+    """A working directory holding small ``data/toy_coco`` and
+    ``data/toy_ade20k`` sets (16 train, 6 val images) made by
+    ``tools/make_toy_data.py``; toy configs run from it as they do from the
+    repository root."""
     root = tmp_path_factory.mktemp('toy_root')
-    run_tool('make_toy_data.py', '--out', str(root / 'data'), cwd=root)
+    run_tool('make_toy_data.py', '--out', str(root / 'data'), '--num-train',
+             16, '--num-val', 6, cwd=root)
     return root
 
 
