@@ -9,13 +9,19 @@ makes a second one). :func:`softmax_attention` hands the product to
 (flash attention on CPU and CUDA) stream over the keys and never hold the
 matrix, in the forward pass nor in the backward pass.
 
-The fused kernels want 4-d inputs whose last dimension is contiguous and
-the same for ``q``, ``k`` and ``v``; otherwise PyTorch silently falls back
-to the math kernel, which builds the matrix. This helper arranges that:
-the narrower of (``q``, ``k``) and ``v`` is zero-padded to the wider one.
-Zero channels add nothing to the dot products and the padded output
-channels are cut off, so the result is exact; the scale is always passed
-explicitly because the default would use the padded width.
+The fused kernels want 4-d inputs with a unit stride in the last dimension
+and the same width for ``q``, ``k`` and ``v``; otherwise PyTorch silently
+falls back to the math kernel, which builds the matrix. This helper
+arranges that without changing the result:
+
+- values wider than the keys (DANet's PAM: 64-d logits, 512-d values) are
+  cut into heads of the key width that all share ``q`` and ``k``
+  (``expand``, no copy): the weights are the same for every head;
+- values narrower than the keys (the ``gaussian`` non-local: C-d logits,
+  C/2-d values) are zero-padded to the key width and cut back after.
+
+The scale is always passed explicitly (the default would use the head
+width).
 """
 from typing import Optional
 
@@ -45,12 +51,12 @@ def softmax_attention(q: Tensor,
     """
     dim, v_dim = q.shape[-1], v.shape[-1]
     scale = dim**-0.5 if scale is None else scale
-    width = max(dim, v_dim)
-    # [:, None] adds SDPA's head dim; contiguous() gives the unit stride
-    # the fused kernels need (a no-op when the caller already has it).
-    q, k, v = (_pad_last(t, width)[:, None].contiguous() for t in (q, k, v))
-    out = F.scaled_dot_product_attention(q, k, v, scale=scale)
-    return out[:, 0, :, :v_dim]
+    q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))
+    heads = -(-v_dim // dim)
+    v = _pad_last(v, heads * dim).unflatten(-1, (heads, dim)).transpose(1, 2)
+    q, k = (t[:, None].expand(-1, heads, -1, -1) for t in (q, k))
+    out = F.scaled_dot_product_attention(q, k, v, scale=scale)  # N×h×L×E
+    return out.transpose(1, 2).flatten(2)[..., :v_dim]
 
 
 def tokens(x: Tensor) -> Tensor:

@@ -176,11 +176,13 @@ class AFNB(_PyramidAttention):
     means needs two levels, which a backbone plug-in cannot see. Use it:
 
     - in a decode head: mmseg's ``ANNHead`` is ``AFNB(res4 -> res5)`` then
-      ``APNB``; :class:`~mmattn.AttentionHead` hosts single-input blocks, so
-      for two levels call the block from a head's ``forward`` as
-      ``self.afnb(inputs[3], inputs[2])``;
-    - in a neck: apply it after the FPN with the coarser level as ``high``
-      and the next finer level as ``low`` (``low_channels`` = its width).
+      ``APNB``; :class:`~mmattn.models.heads.AttentionHead` passes a second
+      backbone level with ``low_index`` (``low_index=2``,
+      ``block=dict(type='mmattn.AFNB', low_channels=1024)`` fuses res4
+      into res5);
+    - in a neck: :class:`~mmattn.models.necks.AttentionNeck` passes
+      ``low_levels[i]`` as ``low`` (e.g. ``levels=(3, )``,
+      ``low_levels=(2, )``: C4 into C5) and fills in ``low_channels``.
 
     Args:
         in_channels (int): Channels of ``high`` (and of the output).

@@ -30,9 +30,13 @@ class CrissCross(AttentionBlock):
 
     The joint softmax over row and column is computed without concatenating
     them: the row (N×H×W×W) and column (N×W×H×H) logits are exponentiated
-    in place against a shared maximum, normalised by their joint sum, and
-    multiplied with the values by ``matmul`` (no einsum, so it exports to
-    ONNX). Memory is O(HW·(H+W)) and no HW×HW tensor exists.
+    in place against a shared maximum and multiplied with the values by
+    ``matmul`` (no einsum, so it exports to ONNX); the sum is normalised
+    once at the end. Memory is O(HW·(H+W)) plus the C-channel maps, and no
+    HW×HW tensor exists. Against mmcv's einsum version this avoids the
+    concatenated and softmaxed copies of the logits and every transposed
+    copy of the values (see :meth:`criss_cross` and the measured figures in
+    ``configs/attention/README.md``).
 
     Names and layout are mmcv's ``CrissCrossAttention`` (``query_conv``,
     ``key_conv``, ``value_conv``, ``gamma.scale``): its state dicts load
@@ -109,8 +113,8 @@ class CrissCross(AttentionBlock):
         and every product below is then a batched matmul over rows or
         columns whose operands BLAS reads in place (strided), with no
         transposed copies of the C-channel values. The column term is
-        accumulated into the row term in ``chunks`` slices of columns, so
-        it never holds a second full-size output.
+        accumulated into the row term in ``self.chunks`` (8) slices of
+        columns, so it never holds a second full-size output.
         """
         n, c, h, w = x.shape
         convs = (self.query_conv, self.key_conv, self.value_conv)

@@ -57,10 +57,14 @@ class PAM(_Residual):
     ``in_channels // reduction``).
 
     The weights ``softmax(QᵀK)`` are an HW×HW matrix; here it is never
-    built: the product runs on ``scaled_dot_product_attention``
+    built, in the forward nor the backward pass: the product runs on
+    ``scaled_dot_product_attention``
     (:func:`~mmattn.models.attention._sdpa.softmax_attention`), which
-    streams over the keys. Names are the official ones (``query_conv``,
-    ``key_conv``, ``value_conv``, ``gamma``), so official weights load.
+    streams over the keys. Its fused kernel needs equal widths, so Q and K
+    are zero-padded to the width of V (exact; more multiply-adds for the
+    logits, see ``configs/attention/README.md`` for the measured time).
+    Names are the official ones (``query_conv``, ``key_conv``,
+    ``value_conv``, ``gamma``), so official weights load.
 
     Args:
         in_channels (int): Channels of the input.

@@ -43,7 +43,9 @@ class NonLocal(AttentionBlock):
 
     Module layout, names and init are those of mmcv's ``NonLocal2d``
     (``g``, ``theta``, ``phi``, ``conv_out``, ``concat_project``, all
-    ``ConvModule``), so its state dicts load unchanged and give its output.
+    ``ConvModule``; with ``sub_sample``, ``g`` and ``phi`` followed by the
+    pooling in an ``nn.Sequential``), so its state dicts load unchanged in
+    every configuration and give its output.
     ``conv_out`` (or its norm, with ``norm_cfg``) starts at zero, so the
     block starts as the identity. The authors' Caffe2 code zero-inits the
     BN after ``W_z``; mmcv, without a norm, zero-inits the conv.
