@@ -46,3 +46,18 @@ def test_eca_resnet50_adds_80_parameters():
     formula = [dict(cfg=dict(type='mmattn.ECA'), position='after_conv3')]
     # the formula's 5, 5, 5, 7: 3 * 5 + 4 * 5 + 6 * 5 + 3 * 7
     assert resnet50_params(formula) == RESNET50_PARAMS + 86
+
+
+def test_eca_paper_counts_in_units_of_2_to_the_20():
+    """ECA-Net's table lists ResNet-50 and ECA-Net50 at 24.37M and
+    SENet-50 at 26.77M, not the usual 25.56M and 28.09M: its counts are in
+    units of 2^20, and its SE blocks have no biases (as senet.pytorch)."""
+    mebi = 2**20
+    eca = stage_plugins(
+        [dict(type='mmattn.ECA', kernel_size=k) for k in (3, 5, 5, 7)])
+    assert round(RESNET50_PARAMS / mebi, 2) == 24.37
+    assert round(resnet50_params(eca) / mebi, 2) == 24.37
+    se_weights = sum(2 * c * c // 16 for c, n in
+                     ((256, 3), (512, 4), (1024, 6), (2048, 3))
+                     for _ in range(n))
+    assert round((RESNET50_PARAMS + se_weights) / mebi, 2) == 26.77
