@@ -81,6 +81,7 @@ if __name__ == '__main__':
         ],
         extras_require={
             'tests': ['pytest', 'onnx', 'onnxruntime', 'pycocotools'],
-            'analysis': ['matplotlib', 'scikit-image', 'rich'],
+            'analysis': ['matplotlib', 'scikit-image', 'scikit-learn', 'rich',
+                         'tqdm'],
         },
         zip_safe=False)

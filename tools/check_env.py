@@ -26,6 +26,9 @@ REQUIRED = [
     ('matplotlib', None, 'matplotlib'),
     ('scikit-image', None, 'skimage'),
     ('rich', None, 'rich'),
+    ('scikit-learn', None, 'sklearn'),
+    ('grad-cam', None, 'pytorch_grad_cam'),
+    ('ttach', None, 'ttach'),
     ('mmattn', None, 'mmattn'),
 ]
 

@@ -12,7 +12,8 @@
 #   cores, once; pip caches the wheel.
 # - mmengine 0.10.7, mmdet 3.3.0, mmsegmentation 1.2.2 and the modules mmseg
 #   imports without declaring them (ftfy, regex), the test and analysis
-#   extras, and mmattn itself in editable mode.
+#   extras (pytorch-grad-cam without its torchvision requirement), and mmattn
+#   itself in editable mode.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/_python.sh"
@@ -88,8 +89,12 @@ fi
 # 5. The hosts, the undeclared imports, the extras and mmattn (editable).
 say "installing mmengine, mmdet, mmsegmentation, extras and mmattn (editable)"
 pip_install --no-build-isolation -e "$ROOT[tests,analysis]"
+# pytorch-grad-cam declares torchvision, which has no CPU build here; it uses
+# it only for helpers that tools/analysis/visualize_attention.py does not call.
+pip_install --no-deps grad-cam ttach
 
 "$PY" "$ROOT/tools/check_env.py"
-"$PY" -m pip check --disable-pip-version-check > /dev/null 2>&1 \
-  || say "warning: 'pip check' reports conflicts in this environment"
+CONFLICTS="$("$PY" -m pip check --disable-pip-version-check 2>/dev/null \
+  | grep -v -e '^No broken' -e '^grad-cam .* requires torchvision' || true)"
+[[ -z "$CONFLICTS" ]] || say "warning: pip check reports: $CONFLICTS"
 say "done"
