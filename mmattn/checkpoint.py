@@ -40,7 +40,11 @@ def _history_buffer_statistic(owner, name):
     that one use is rebuilt.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+
+    # The defaults are registered only when a first HistoryBuffer is made.
+    statistics = {'min', 'max', 'current', 'mean',
+                  *HistoryBuffer._statistics_methods}
+    if owner is HistoryBuffer and name in statistics:
         return getattr(owner, name)
     raise pickle.UnpicklingError(
         f'GLOBAL builtins.getattr is allowed only for HistoryBuffer '

@@ -95,6 +95,6 @@ pip_install --no-deps grad-cam ttach
 
 "$PY" "$ROOT/tools/check_env.py"
 CONFLICTS="$("$PY" -m pip check --disable-pip-version-check 2>/dev/null \
-  | grep -v -e '^No broken' -e '^grad-cam .* requires torchvision' || true)"
+  | grep -v -e '^No broken' -e '^grad-cam .* requires \(torchvision\|opencv-python-headless\)' || true)"
 [[ -z "$CONFLICTS" ]] || say "warning: pip check reports: $CONFLICTS"
 say "done"
