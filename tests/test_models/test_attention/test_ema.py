@@ -113,6 +113,7 @@ def test_bad_arguments(kwargs, arg):
 
 
 def _distributed_step(rank, world_size, init_file, out_dir):
+    torch.set_num_threads(1)  # OpenMP pools do not survive a fork
     dist.init_process_group('gloo', init_method=f'file://{init_file}',
                             rank=rank, world_size=world_size)
     torch.manual_seed(0)  # same initial bases on every rank
@@ -128,10 +129,10 @@ def _distributed_step(rank, world_size, init_file, out_dir):
     dist.destroy_process_group()
 
 
-@pytest.mark.slow
 def test_bases_are_averaged_over_processes(tmp_path):
-    mp.spawn(_distributed_step, args=(2, str(tmp_path / 'init'),
-                                      str(tmp_path)), nprocs=2)
+    # fork: the workers inherit the imports (spawning re-imports mmattn)
+    mp.start_processes(_distributed_step, nprocs=2, start_method='fork',
+                       args=(2, str(tmp_path / 'init'), str(tmp_path)))
     results = [torch.load(tmp_path / f'{rank}.pth') for rank in range(2)]
     torch.testing.assert_close(results[0]['mu'], results[1]['mu'])
     mean = (results[0]['local'] + results[1]['local']) / 2
