@@ -1,0 +1,7 @@
+_base_ = './fpn_conv2former-n_4xb8-40k_ade20k-512x512.py'
+model = dict(
+    backbone=dict(
+        arch='t',
+        drop_path_rate=0.2,
+        init_cfg=dict(checkpoint='pretrain/conv2former_t.pth.tar')),
+    neck=dict(in_channels=[72, 144, 288, 576]))
