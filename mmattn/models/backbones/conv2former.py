@@ -14,7 +14,6 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
 from mmcv.cnn.bricks import DropPath
-from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -40,8 +39,8 @@ class Conv2FormerMLP(BaseModule):
     Args:
         channels (int): Input and output channels.
         mlp_ratio (int): Hidden width over ``channels``. Defaults to 4.
-        fast (bool): Fused LayerNorm (see :class:`LayerNorm2d`).
-            Defaults to True.
+        fast (bool): Fast formulation, same result (see
+            :class:`Conv2Former`). Defaults to True.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -101,10 +100,17 @@ class Conv2FormerBlock(BaseModule):
         if not self.fast:
             x = x + self.drop_path(self.attn(x, self.layer_scale_1))
             return x + self.drop_path(self.mlp(x, self.layer_scale_2))
-        # Layer scales folded into the last convs; the residual added in
-        # place to their fresh outputs (no backward needs those).
-        x = self.drop_path(self.attn(x, self.layer_scale_1)).add_(x)
-        return self.drop_path(self.mlp(x, self.layer_scale_2)).add_(x)
+        x = self._residual(x, self.attn(x, self.layer_scale_1))
+        return self._residual(x, self.mlp(x, self.layer_scale_2))
+
+    def _residual(self, x: Tensor, branch: Tensor) -> Tensor:
+        """``x + drop_path(branch)``, added in place to the branch's fresh
+        output (no backward needs it), in the dtype of the official
+        ``x + ls * branch``: float32 under autocast, like the layer scale."""
+        dtype = torch.promote_types(
+            torch.promote_types(x.dtype, self.layer_scale_1.dtype),
+            branch.dtype)
+        return self.drop_path(branch).to(dtype).add_(x)
 
 
 @MODELS.register_module()
@@ -130,16 +136,16 @@ class Conv2Former(BaseModule):
     ``arch`` picks a released model (kernel, widths, depths as in the
     official ``conv2former_*`` functions):
 
-    ======= ====== ================== ============
-    arch    kernel dims               depths
-    ======= ====== ================== ============
-    n       7      64, 128, 256, 512  2, 2, 8, 2
-    t       11     72, 144, 288, 576  3, 3, 12, 3
-    s       11     72, 144, 288, 576  4, 4, 32, 4
-    b       11     96, 192, 384, 768  4, 4, 34, 4
-    b_22k   7      96, 192, 384, 768  4, 4, 34, 4
+    ======= ====== =================== ============
+    arch    kernel dims                depths
+    ======= ====== =================== ============
+    n       7      64, 128, 256, 512   2, 2, 8, 2
+    t       11     72, 144, 288, 576   3, 3, 12, 3
+    s       11     72, 144, 288, 576   4, 4, 32, 4
+    b       11     96, 192, 384, 768   4, 4, 34, 4
+    b_22k   7      96, 192, 384, 768   4, 4, 34, 4
     l       11     128, 256, 512, 1024 4, 4, 48, 4
-    ======= ====== ================== ============
+    ======= ====== =================== ============
 
     Official checkpoints (timm ``.pth.tar``) load with
     ``init_cfg=dict(type='Pretrained', checkpoint=...)``: keys are mapped by
@@ -148,11 +154,14 @@ class Conv2Former(BaseModule):
     initialised. Checkpoints of this class load the same way, with
     ``prefix='backbone.'`` when they come from a detector or segmentor.
 
-    By default (``fast=True``) the network runs in channels_last with fused
-    LayerNorms: on CPU the depthwise 11×11 convs and the norms are several
-    times faster, with the same result (see
-    ``tools/analysis/benchmark_conv2former.py``). Outputs have the memory
-    format of the input. ``fast=False`` runs the official formulation.
+    By default (``fast=True``) the network runs in channels_last (no layout
+    reorders around oneDNN's convs on CPU) with fused LayerNorms, layer
+    scales folded into the convs before them and element-wise ops in place
+    where autograd allows; the result is the same up to float rounding, in
+    the same dtypes under autocast (see
+    ``tools/analysis/benchmark_conv2former.py`` for the speed). Outputs
+    have the memory format of the input. ``fast=False`` runs the official
+    formulation.
 
     Args:
         arch (str | dict): A name from :attr:`arch_zoo` (or an alias such as
@@ -347,8 +356,7 @@ class Conv2Former(BaseModule):
             self, cfg['checkpoint'], prefix=cfg.get('prefix'),
             convert=convert_official_conv2former,
             drop=(r'^head\.', r'^pred\.'),
-            allow_missing=(r'^norm\d+\.', ),
-            logger=MMLogger.get_current_instance())
+            allow_missing=(r'^norm\d+\.', ))
         self._is_init = True
 
 

@@ -16,6 +16,7 @@ from mmengine.logging import MMLogger
 from mmattn.checkpoint import CheckpointError
 from mmattn.models.attention.conv_mod import ConvMod
 from mmattn.models.backbones.conv2former import (Conv2Former,
+                                                 Conv2FormerBlock,
                                                  convert_official_conv2former)
 from mmattn.registry import MODELS
 
@@ -297,10 +298,36 @@ def test_fast_path_equals_official_formulation_bf16_autocast():
         with torch.autocast('cpu', dtype=torch.bfloat16):
             outs_fast, outs_slow = fast(x), slow(x)
     for a, b, r in zip(outs_fast, outs_slow, reference):
+        assert a.dtype == b.dtype
         # Both within bf16 rounding of the fp32 result, and of each other.
         scale = r.abs().max()
         assert (a.float() - r).abs().max() < 0.05 * scale
         assert (a.float() - b.float()).abs().max() < 0.05 * scale
+
+
+def test_block_keeps_the_official_dtypes_under_autocast():
+    # Officially ``x + ls * f(x)``: the float32 layer scale promotes the
+    # bf16 branch, so the residual stream stays float32.
+    fast = Conv2FormerBlock(16, 5)
+    slow = Conv2FormerBlock(16, 5, fast=False)
+    slow.load_state_dict(fast.state_dict())
+    x = torch.randn(1, 16, 9, 9, dtype=torch.bfloat16)
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        assert fast(x).dtype == slow(x).dtype == torch.float32
+
+
+@pytest.mark.parametrize('grad', [False, True])
+def test_fast_path_leaves_its_input_alone(grad):
+    model = Conv2Former(TINY).train(grad)
+    block = ConvMod(8, kernel_size=3)
+    for module, x in [(model, torch.randn(1, 3, 32, 32)),
+                      (model.stages[0][0], torch.randn(1, 8, 9, 9)),
+                      (block, torch.randn(1, 8, 9, 9))]:
+        x = x.contiguous(memory_format=torch.channels_last)
+        before = x.clone()
+        with torch.set_grad_enabled(grad):
+            module(x)
+        assert torch.equal(x, before)
 
 
 def test_official_checkpoint_loads_and_matches(tmp_path, log_lines):
