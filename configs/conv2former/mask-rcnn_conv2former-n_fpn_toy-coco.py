@@ -1,4 +1,4 @@
-# Mask R-CNN with Conv2Former-N and FPN, trained from scratch on toy COCO (CPU).
+# Mask R-CNN with Conv2Former-N, trained from scratch on toy COCO (CPU).
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     '../_base_/datasets/toy_coco.py',

@@ -91,7 +91,8 @@ def short(iters):
     """--cfg-options for ``iters`` iterations of 2 images, validated on 4."""
     return ['--cfg-options', f'train_cfg.max_iters={iters}',
             f'train_cfg.val_interval={iters}',
-            'train_dataloader.batch_size=2', 'val_dataloader.dataset.indices=4']
+            'train_dataloader.batch_size=2',
+            'val_dataloader.dataset.indices=4']
 
 
 @pytest.mark.slow

@@ -46,7 +46,7 @@ class ConvMod(AttentionBlock):
 
     - The paper's equations have no LayerNorm and no GELU; the code applies
       a channels_first LayerNorm (eps 1e-6) first and a GELU between
-      :math:`W_1` and the depthwise conv (Fig. 3 of the paper shows both).
+      :math:`W_1` and the depthwise conv.
     - The paper's default kernel is 11×11; the released Conv2Former-N and
       the ImageNet-22k Conv2Former-B use 7×7.
 
