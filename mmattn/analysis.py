@@ -90,17 +90,18 @@ def build_model(cfg, device='cpu'):
         import importlib
         MODELS = importlib.import_module(f'{host_scope(cfg)}.registry').MODELS
     init_default_scope(scope)
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
-    return model.to(device).eval()
+    model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(device)
+    model.eval()  # not chained: some train() overrides return None
+    return model
 
 
 def task_of(model):
     """``'det'`` (mmdet detector), ``'seg'`` (mmseg segmentor) or
     ``'module'`` (a bare backbone or block)."""
     module = type(model).__module__
-    if module.startswith('mmdet.'):
+    if module.startswith('mmdet.models.detectors'):
         return 'det'
-    if module.startswith('mmseg.'):
+    if module.startswith('mmseg.models.segmentors'):
         return 'seg'
     return 'module'
 

@@ -41,7 +41,8 @@ def test_bare_module_batch_and_train_step():
     batch = dummy_batch(model, (5, 7), batch_size=2)
     assert batch['inputs'].shape == (2, 32, 5, 7)
     assert batch['data_samples'] is None
-    train_step_fn(model.train(), batch)()
+    model.train()
+    train_step_fn(model, batch)()
     assert all(p.grad is not None for p in model.parameters())
 
 
@@ -68,6 +69,13 @@ def test_segmentor_batch_labels():
     labels = batch['data_samples'][0].gt_sem_seg.data
     assert labels.shape == (1, 33, 40) and set(labels.unique().tolist()) == {
         0, 1, 2}
+
+
+def test_build_model_survives_train_overrides_returning_none():
+    model = build_model(load_config("dict(type='mmdet.ResNet', depth=18)"))
+    assert type(model).__name__ == 'ResNet' and not model.training
+    assert task_of(model) == 'module'  # a host's backbone, not a detector
+    assert dummy_batch(model, (32, 32))['inputs'].shape == (1, 3, 32, 32)
 
 
 def test_switch_to_deploy_counts_modules():

@@ -50,7 +50,8 @@ def trained(tmp_path_factory):
     cfg_file = root / 'tiny_seg.py'
     cfg_file.write_text(f"default_scope = 'mmseg'\nmodel = {TINY_SEG!r}\n"
                         "custom_imports = dict(imports=['mmattn.models'])\n")
-    model = build_model(load_config(str(cfg_file))).train()
+    model = build_model(load_config(str(cfg_file)))
+    model.train()
     optim = torch.optim.Adam(model.parameters(), 1e-2)
     for _ in range(50):
         imgs, labels, _ = zip(*(scene(rng) for _ in range(8)))

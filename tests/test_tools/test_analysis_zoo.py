@@ -33,6 +33,22 @@ def test_rows_show_measurements_from_the_cache():
     assert rows[1][3:8] == ['–'] * 5  # not measured
 
 
+def test_placement_follows_the_repo_configs():
+    kind, plugins, source = zoo.placement('GlobalContext', 'mask-rcnn')
+    assert kind == 'plugins' and source.endswith(
+        'mask-rcnn_r50-gcb-r16-c3-c5_fpn_1x_coco.py')
+    assert plugins[0]['cfg']['type'] == 'mmattn.GlobalContext'
+    # no UperNet config: the backbone plug-ins of the Mask R-CNN one
+    assert zoo.placement('GlobalContext', 'upernet')[2] == source
+    # a block outside the backbone: the whole config is measured
+    kind, path, source = zoo.placement('NonLocal', 'mask-rcnn')
+    assert kind == 'config' and 'nl' in source
+    # no config at all: the default placement
+    kind, plugins, source = zoo.placement('NonLocal', 'upernet')
+    assert source is None and plugins == [
+        dict(cfg=dict(type='mmattn.NonLocal'), **zoo.DEFAULT_PLUGIN)]
+
+
 def test_splice_replaces_only_between_the_markers():
     text = f'# T\n\nprose\n{zoo.START}\nold\n{zoo.END}\nmore prose\n'
     assert zoo.splice(text, 'new') == \

@@ -111,7 +111,8 @@ def build_cases(args, device):
             for deploy in deploys if mode == 'infer' else [False]:
                 net = model
                 if mode == 'train':
-                    net = copy.deepcopy(model).train()
+                    net = copy.deepcopy(model)
+                    net.train()
                 elif deploy:
                     net = copy.deepcopy(model)
                     if not switch_to_deploy(net):

@@ -19,8 +19,11 @@ What is in them:
   UperNet backbone with the block over the plain one at 1×3×512×512 (median
   of interleaved runs); and the gain the paper reports (``Paper.reported``).
   The block sits where the repo's Mask R-CNN / UperNet config of that block
-  puts it (``configs/attention``), else after conv3 of every bottleneck in
-  stages 2-4 (GCNet's placement), marked †.
+  puts it (``configs/attention``; for UperNet, the backbone plug-ins of the
+  Mask R-CNN config if there is no UperNet one), else after conv3 of every
+  bottleneck in stages 2-4 (GCNet's placement), marked †. A config that
+  puts the block outside the backbone (e.g. ``mmattn.AttentionNeck``) is
+  measured as a whole model minus the plain one, marked *.
 - every config in ``configs/van/metafile.yml`` and
   ``configs/conv2former/metafile.yml``: params and FLOPs of the whole model
   at its paper resolution, and the metrics the metafile lists.
@@ -34,6 +37,7 @@ import argparse
 import glob
 import json
 import os.path as osp
+import re
 import sys
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -55,22 +59,43 @@ LATENCY_SHAPE = (512, 512)
 
 
 # ----------------------------------------------------------------- measure
-def _placement(name, host):
-    """``(plugins, config or None)``: the block's plugins in the repo's
-    config for ``host``, else the default placement."""
-    from mmengine.config import Config
+def _configs_with(name, host):
+    """The repo's (non-toy) configs for ``host`` that use the block."""
+    found = []
     for path in sorted(glob.glob(osp.join(ROOT, 'configs', 'attention',
                                           f'{host}_*.py'))):
-        if 'toy' in osp.basename(path):
-            continue
-        text = open(path).read()
-        if f"'mmattn.{name}'" not in text and f'"mmattn.{name}"' not in text:
-            continue
-        plugins = Config.fromfile(path).model.backbone.get('plugins')
-        if plugins:
-            return [p.to_dict() if hasattr(p, 'to_dict') else p
-                    for p in plugins], osp.relpath(path, ROOT)
-    return [dict(cfg=dict(type=f'mmattn.{name}'), **DEFAULT_PLUGIN)], None
+        if 'toy' not in osp.basename(path) and \
+                re.search(rf"""['"]mmattn\.{name}['"]""", open(path).read()):
+            found.append(path)
+    return found
+
+
+def _plugins_of(path, name):
+    from mmengine.config import Config
+    plugins = Config.fromfile(path).model.backbone.get('plugins') or []
+    if any(p['cfg']['type'] == f'mmattn.{name}' for p in plugins):
+        return [p.to_dict() for p in plugins]
+    return None
+
+
+def placement(name, host):
+    """Where the block goes in ``host``: ``(kind, what, source)``.
+
+    - ``('plugins', plugins, config)``: backbone plug-ins of the repo's
+      config of the block for this host, or else for the other host;
+    - ``('config', path, path)``: the repo's config for this host puts the
+      block elsewhere (a neck, a head): the whole model is measured;
+    - ``('plugins', default, None)``: no config; the default placement.
+    """
+    for other in [host] + [h for h in HOSTS if h != host]:
+        for path in _configs_with(name, other):
+            plugins = _plugins_of(path, name)
+            if plugins:
+                return 'plugins', plugins, osp.relpath(path, ROOT)
+            if other == host:
+                return 'config', path, osp.relpath(path, ROOT)
+    return 'plugins', [dict(cfg=dict(type=f'mmattn.{name}'),
+                            **DEFAULT_PLUGIN)], None
 
 
 def _backbone(host, plugins=None):
@@ -79,6 +104,18 @@ def _backbone(host, plugins=None):
     if plugins:
         cfg['plugins'] = plugins
     return build_model(load_config(cfg))
+
+
+def _host_model(host):
+    import tempfile
+    from mmattn.analysis import build_model, load_config
+    base_cfg = HOSTS[host][1]
+    with tempfile.NamedTemporaryFile('w', suffix='.py') as f:
+        f.write(f"_base_ = '{base_cfg}'\n"
+                f"default_scope = '{base_cfg.split(':')[0]}'\n"
+                'model = dict(pretrained=None)\n' * (host == 'upernet'))
+        f.flush()
+        return build_model(load_config(f.name))
 
 
 def _count(model, shape):
@@ -93,43 +130,55 @@ def _pad(shape, divisor=32):
 
 def measure_host(host):
     """Whole model and bare backbone of a host, without any block."""
-    from mmattn.analysis import build_model, load_config
-    _, base_cfg, shape = HOSTS[host]
-    import tempfile
-    with tempfile.NamedTemporaryFile('w', suffix='.py') as f:
-        f.write(f"_base_ = '{base_cfg}'\n"
-                f"default_scope = '{base_cfg.split(':')[0]}'\n")
-        if host == 'upernet':
-            f.write("model = dict(pretrained=None)\n")
-        f.flush()
-        whole = _count(build_model(load_config(f.name)), shape)
-    return dict(model=whole, backbone=_count(_backbone(host), _pad(shape)),
+    shape = HOSTS[host][2]
+    return dict(model=_count(_host_model(host), shape),
+                backbone=_count(_backbone(host), _pad(shape)),
                 shape=list(shape))
 
 
-def measure_block(name, hosts, warmup=1, repeats=3):
-    """Params, FLOPs and CPU latency a block adds to each host backbone."""
+def _latency(plain, model, warmup, repeats):
+    """Median seconds of ``plain`` and ``model`` at LATENCY_SHAPE, measured
+    interleaved."""
     import torch
     from mmattn.analysis import dummy_batch, forward_fn
     from mmattn.benchmark import compare
+    batch = dummy_batch(plain, LATENCY_SHAPE)
+    with torch.no_grad():
+        res = compare({'plain': forward_fn(plain, batch, mode='tensor'),
+                       'block': forward_fn(model, batch, mode='tensor')},
+                      warmup=warmup, repeats=repeats, memory=False)
+    return dict(plain=res[0].median, block=res[1].median,
+                ratio=res[1].median / res[0].median)
+
+
+def measure_block(name, hosts, warmup=1, repeats=3):
+    """Params and FLOPs a block adds to each host, and the CPU latency of
+    UperNet's backbone (or whole model, for a block outside the backbone)
+    with the block over without it."""
+    from mmattn.analysis import build_model, load_config
     entry = {}
     for host, base in hosts.items():
-        plugins, config = _placement(name, host)
-        model = _backbone(host, plugins)
-        with_block = _count(model, _pad(HOSTS[host][2]))
+        kind, what, source = placement(name, host)
+        part = 'backbone' if kind == 'plugins' else 'model'
+        try:
+            if kind == 'plugins':
+                model = _backbone(host, what)
+            else:
+                model = build_model(load_config(what))
+        except Exception as error:  # e.g. a block that is not a plug-in
+            entry[host] = dict(error=f'{type(error).__name__}: {error}'[:200])
+            continue
+        shape = _pad(HOSTS[host][2]) if part == 'backbone' else HOSTS[host][2]
+        counted = _count(model, shape)
         entry[host] = dict(
-            params=with_block['params'] - base['backbone']['params'],
-            flops=with_block['flops'] - base['backbone']['flops'],
-            config=config)
+            params=counted['params'] - base[part]['params'],
+            flops=counted['flops'] - base[part]['flops'],
+            config=source, part=part)
         if host == 'upernet':
-            plain = _backbone(host)
-            batch = dummy_batch(plain, LATENCY_SHAPE)
-            with torch.no_grad():
-                res = compare({'plain': forward_fn(plain, batch),
-                               'block': forward_fn(model, batch)},
-                              warmup=warmup, repeats=repeats, memory=False)
-            entry['latency'] = dict(plain=res[0].median, block=res[1].median,
-                                    ratio=res[1].median / res[0].median)
+            plain = _backbone(host) if part == 'backbone' else \
+                _host_model(host)
+            entry['latency'] = dict(_latency(plain, model, warmup, repeats),
+                                    part=part)
     return entry
 
 
@@ -180,10 +229,11 @@ def block_table(blocks, cache):
         for host in HOSTS:
             entry = m.get(host)
             total = hosts.get(host, {}).get('model', {})
-            if entry is None:
-                cells += ['–', '–']
+            if entry is None or 'error' in entry:
+                cells += ['–', '–'] if entry is None else ['n/a', 'n/a']
                 continue
-            mark = '' if entry.get('config') else ' †'
+            mark = ' †' if not entry.get('config') else \
+                ' *' if entry.get('part') == 'model' else ''
             for key, unit in (('params', ''), ('flops', '')):
                 share = (f" ({100 * entry[key] / total[key]:.1f}%)"
                          if total.get(key) else '')
@@ -228,10 +278,13 @@ def notes(cache):
                     f"{_fmt(v['model']['flops'])} FLOPs at "
                     f"{'×'.join(map(str, v['shape']))})"
                     for h, v in hosts.items()) + '.',
-        '† no Mask R-CNN / UperNet config of this block in configs/attention:'
-        ' placed after conv3 of every bottleneck in stages 2-4.',
-        'CPU latency: UperNet\'s ResNetV1c-50 backbone with the block over '
-        'without it, 1×3×512×512, median of interleaved runs '
+        'The block sits as in its config in configs/attention for that host '
+        '(for UperNet, the backbone plug-ins of its Mask R-CNN config where '
+        'it has no UperNet config); † no config: after conv3 of every '
+        'bottleneck in stages 2-4; * the config puts the block outside the '
+        'backbone (a neck): whole model minus the plain one.',
+        'CPU latency: UperNet\'s ResNetV1c-50 backbone (* whole model) with '
+        'the block over without it, 1×3×512×512, median of interleaved runs '
         f"({s.get('cpu', '?')}, {s.get('threads', '?')} threads, "
         f"torch {s.get('torch', '?')}, on a shared machine).",
     ]
