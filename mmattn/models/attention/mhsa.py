@@ -16,7 +16,6 @@ from torch import Tensor
 
 from mmattn.registry import MODELS
 from ..utils import positive_pair
-from ._sdpa import softmax_attention
 from .base import AttentionBlock, Paper
 
 
@@ -76,11 +75,10 @@ class MHSA(AttentionBlock):
     **On SDPA without an HW×HW bias.** The relative term is separable,
     ``q·r[(y,x),(y',x')] = A[(y,x), y'] + B[(y,x), x']``, so it is folded
     into the dot product: queries get ``[q/sqrt(d), A, B]``, keys get
-    ``[k, onehot(y'), onehot(x')]``, and SDPA with ``scale=1``
-    (:func:`~mmattn.models.attention._sdpa.softmax_attention`, which pads
-    ``v`` so that the fused kernels apply) computes the exact logits without
-    a position bias tensor; the fused kernels then never hold the HW×HW
-    matrix either.
+    ``[k, onehot(y'), onehot(x')]``, and SDPA with ``scale=1`` computes
+    the exact logits without a position bias tensor; ``v`` is zero-padded
+    to the same width so that the fused kernels apply, and they never hold
+    the HW×HW matrix either.
 
     **As a conv replacement.** BoTNet replaces the 3×3 conv of the last
     three ResNet bottlenecks; with stride 2 the attention is followed by a
@@ -189,6 +187,9 @@ class MHSA(AttentionBlock):
                        rel_w.reshape(bh, h * w, w)], dim=-1)
         k = torch.cat([k, pos.view(1, h * w, h + w).expand(bh, -1, -1)],
                       dim=-1)
-        out = softmax_attention(q, k, v, scale=1.0)
-        out = out.view(n, self.heads, h, w, d).permute(0, 1, 4, 2, 3)
+        # the fused kernels want one width for q, k and v: zero-pad v
+        v = F.pad(v, (0, h + w))
+        out = F.scaled_dot_product_attention(
+            q[:, None], k[:, None], v[:, None], scale=1.0)[:, 0, :, :d]
+        out = out.reshape(n, self.heads, h, w, d).permute(0, 1, 4, 2, 3)
         return self.pool(out.reshape(n, self.out_channels, h, w))
