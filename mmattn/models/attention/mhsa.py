@@ -63,8 +63,9 @@ class MHSA(AttentionBlock):
     height-offset and width-offset embedding (``rel_height``,
     ``rel_width``), and both terms use the scaled query ``q / sqrt(d)``,
     as in the official ``relpos_self_attention`` (timm's default scales
-    only the content term). The heads are concatenated, with no output projection:
-    in BoTNet the bottleneck's following 1×1 conv plays that role.
+    only the content term). The heads are concatenated, with no output
+    projection: in BoTNet the bottleneck's following 1×1 conv plays that
+    role.
 
     **Any H×W.** The embeddings are tables for offsets up to
     ``rel_pos_size - 1`` (the official gist hard-codes a 32×32 map). The
