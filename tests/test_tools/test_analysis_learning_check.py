@@ -32,7 +32,8 @@ def test_seg_chance_is_the_expected_iou_of_random_labels(tmp_path):
 def test_two_iterations_of_one_run_end_to_end(toy_root, tmp_path):
     work = tmp_path / 'check'
     result = run_tool('analysis/learning_check.py', '--runs', 'R50',
-                      '--iters', '2', '--margin', '0', '--work-dir', work,
+                      '--iters', '2', '--vals', '1', '--margin', '0',
+                      '--work-dir', work,
                       cwd=toy_root)
     rows = markdown_rows((work / 'learning_check.md').read_text())
     assert [r[0] for r in rows] == ['R50'] and rows[0][2] == '2'

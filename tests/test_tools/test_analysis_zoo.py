@@ -46,7 +46,9 @@ def test_placement_follows_the_repo_configs():
     # no config at all: the default placement
     kind, plugins, source = zoo.placement('NonLocal', 'upernet')
     assert source is None and plugins == [
-        dict(cfg=dict(type='mmattn.NonLocal'), **zoo.DEFAULT_PLUGIN)]
+        dict(cfg=dict(type='mmattn.NonLocal'),
+             stages=(False, False, False, True), position='after_conv3')]
+    assert zoo.default_plugin('SE')['stages'] == (False, True, True, True)
 
 
 def test_splice_replaces_only_between_the_markers():

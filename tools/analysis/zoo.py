@@ -21,7 +21,8 @@ What is in them:
   The block sits where the repo's Mask R-CNN / UperNet config of that block
   puts it (``configs/attention``; for UperNet, the backbone plug-ins of the
   Mask R-CNN config if there is no UperNet one), else after conv3 of every
-  bottleneck in stages 2-4 (GCNet's placement), marked †. A config that
+  bottleneck in c3-c5 (GCNet's placement; c5 only for self-attention),
+  marked †. A config that
   puts the block outside the backbone (e.g. ``mmattn.AttentionNeck``) is
   measured as a whole model minus the plain one, marked *.
 - every config in ``configs/van/metafile.yml`` and
@@ -44,7 +45,6 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CACHE = osp.join(ROOT, 'docs', 'zoo.json')
 START, END = '<!-- zoo:start -->', '<!-- zoo:end -->'
 BACKBONE_FOLDERS = ('van', 'conv2former')
-DEFAULT_PLUGIN = dict(stages=(False, True, True, True), position='after_conv3')
 HOSTS = {
     # name: (backbone dict, whole-model base config, input H W)
     'mask-rcnn': (dict(type='mmdet.ResNet', depth=50, norm_eval=True,
@@ -94,8 +94,18 @@ def placement(name, host):
                 return 'plugins', plugins, osp.relpath(path, ROOT)
             if other == host:
                 return 'config', path, osp.relpath(path, ROOT)
-    return 'plugins', [dict(cfg=dict(type=f'mmattn.{name}'),
-                            **DEFAULT_PLUGIN)], None
+    return 'plugins', [default_plugin(name)], None
+
+
+def default_plugin(name):
+    """After conv3 of every c3-c5 bottleneck (GCNet's placement); c5 only
+    for self-attention, whose cost grows with the square of the positions."""
+    from mmattn.models.attention import registered_blocks
+    paper = registered_blocks()[name].paper
+    stages = (False, False, False, True) if paper and \
+        paper.family == 'self-attention' else (False, True, True, True)
+    return dict(cfg=dict(type=f'mmattn.{name}'), stages=stages,
+                position='after_conv3')
 
 
 def _backbone(host, plugins=None):
@@ -112,8 +122,9 @@ def _host_model(host):
     base_cfg = HOSTS[host][1]
     with tempfile.NamedTemporaryFile('w', suffix='.py') as f:
         f.write(f"_base_ = '{base_cfg}'\n"
-                f"default_scope = '{base_cfg.split(':')[0]}'\n"
-                'model = dict(pretrained=None)\n' * (host == 'upernet'))
+                f"default_scope = '{base_cfg.split(':')[0]}'\n")
+        if host == 'upernet':
+            f.write('model = dict(pretrained=None)\n')
         f.flush()
         return build_model(load_config(f.name))
 
@@ -281,7 +292,8 @@ def notes(cache):
         'The block sits as in its config in configs/attention for that host '
         '(for UperNet, the backbone plug-ins of its Mask R-CNN config where '
         'it has no UperNet config); † no config: after conv3 of every '
-        'bottleneck in stages 2-4; * the config puts the block outside the '
+        'bottleneck in c3-c5 (self-attention: c5 only); * the config puts '
+        'the block outside the '
         'backbone (a neck): whole model minus the plain one.',
         'CPU latency: UperNet\'s ResNetV1c-50 backbone (* whole model) with '
         'the block over without it, 1×3×512×512, median of interleaved runs '
