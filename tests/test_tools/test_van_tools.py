@@ -17,7 +17,8 @@ def mmpretrain_checkpoint(model):
     """``model``'s weights as mmpretrain saves a VAN classifier."""
     renames = [(r'^block(\d)\.', r'blocks\1.'),
                (r'\.proj\.', '.projection.'),
-               (r'\.conv0\.', '.DW_conv.'), (r'\.conv_spatial\.', '.DW_D_conv.')]
+               (r'\.conv0\.', '.DW_conv.'),
+               (r'\.conv_spatial\.', '.DW_D_conv.')]
     state_dict = {}
     for key, value in model.state_dict().items():
         for pattern, replacement in renames:
@@ -59,7 +60,8 @@ def short(iters):
     """--cfg-options for ``iters`` iterations of 2 images, validated on 4."""
     return ['--cfg-options', f'train_cfg.max_iters={iters}',
             f'train_cfg.val_interval={iters}',
-            'train_dataloader.batch_size=2', 'val_dataloader.dataset.indices=4']
+            'train_dataloader.batch_size=2',
+            'val_dataloader.dataset.indices=4']
 
 
 @pytest.mark.slow

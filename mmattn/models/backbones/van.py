@@ -23,6 +23,7 @@ from mmattn.registry import MODELS
 from ..attention.lka import LKA, conv_fan_out_init
 from ..layers import (PointwiseConv2d, bn_affine, fuse_bn_conv, fuse_conv_bn,
                       scale_conv)
+from ..layers.fused import can_fuse, fused_conv, fused_linear, gelu_attr
 
 
 class PatchEmbed(BaseModule):
@@ -117,6 +118,8 @@ class VANBlock(BaseModule):
         self.deploy = False
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.fused and can_fuse(x, self):
+            return self._forward_fused(x)
         if self.deploy:
             x = torch.addcmul(self.attn.branch(x), x, self.skip_scale)
             return x + self.mlp(x)
@@ -124,6 +127,37 @@ class VANBlock(BaseModule):
         ls2 = self.layer_scale_2.view(-1, 1, 1)
         x = x + self.drop_path(ls1 * self.attn(self.norm1(x)))
         return x + self.drop_path(ls2 * self.mlp(self.norm2(x)))
+
+    @property
+    def fused(self) -> bool:
+        """Inference may use oneDNN's fused kernels (both activations are
+        GELU and the LKA runs its fast path)."""
+        return (self.attn.spatial_gating_unit.fast
+                and gelu_attr(self.attn.activation) is not None
+                and gelu_attr(self.mlp.act) is not None)
+
+    def _forward_fused(self, x: Tensor) -> Tensor:
+        """:meth:`forward` in eval mode, with the pointwise ops fused into
+        the convs (:mod:`mmattn.models.layers.fused`): proj_1 + GELU,
+        conv1 + the LKA product, proj_2 + the inner shortcut, dwconv + GELU,
+        and in deploy form fc2 + the residual."""
+        attn, lka, mlp = self.attn, self.attn.spatial_gating_unit, self.mlp
+        h = x if self.deploy else self.norm1(x)
+        a = fused_linear(h, attn.proj_1, gelu=gelu_attr(attn.activation))
+        a = fused_linear(lka.conv_spatial(lka.conv0(a)), lka.conv1,
+                         binary='mul', other=a)
+        if self.deploy:
+            x = torch.addcmul(fused_linear(a, attn.proj_2), x,
+                              self.skip_scale)
+            h = fused_conv(fused_linear(x, mlp.fc1), mlp.dwconv,
+                           gelu_attr(mlp.act))
+            return fused_linear(h, mlp.fc2, binary='add', other=x)
+        a = fused_linear(a, attn.proj_2, binary='add', other=h)
+        x = torch.addcmul(x, self.layer_scale_1.view(-1, 1, 1), a)
+        h = fused_conv(fused_linear(self.norm2(x), mlp.fc1), mlp.dwconv,
+                       gelu_attr(mlp.act))
+        return torch.addcmul(x, self.layer_scale_2.view(-1, 1, 1),
+                             fused_linear(h, mlp.fc2))
 
     @torch.no_grad()
     def switch_to_deploy(self):
@@ -356,16 +390,16 @@ class VAN(BaseModule):
             load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
                             convert=convert_van_state_dict,
                             drop=CLASSIFIER_KEYS)
-            self._is_init = True
-            return
-        super().init_weights()
-        if cfg is None:
+        elif cfg is None:
             for m in self.modules():
                 if isinstance(m, nn.Conv2d):
                     conv_fan_out_init(m)
                 elif isinstance(m, nn.LayerNorm):
                     nn.init.ones_(m.weight)
                     nn.init.zeros_(m.bias)
+        else:
+            return super().init_weights()
+        self._is_init = True
 
     @torch.no_grad()
     def switch_to_deploy(self):

@@ -359,6 +359,27 @@ def test_fast_path_equals_reference_fp32():
                                    atol=1e-5, msg=name)
 
 
+def test_inference_uses_the_fused_kernels_only_when_allowed(monkeypatch):
+    import mmattn.models.backbones.van as van
+    calls = []
+    fused = van.VANBlock._forward_fused
+    monkeypatch.setattr(van.VANBlock, '_forward_fused',
+                        lambda self, x: calls.append(1) or fused(self, x))
+    reference, fast = pair()
+    x = torch.randn(1, 3, 40, 40)
+    with torch.no_grad():
+        fast(x)
+        assert len(calls) == sum(TINY['depths'])
+        reference(x)  # fast=False: never fused
+        fast.train()(x)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            fast.eval()(x)
+    fast(x)  # gradients needed
+    assert len(calls) == sum(TINY['depths'])
+    fast.block1[0].mlp.act = nn.ReLU()  # no oneDNN GELU post-op to use
+    assert not fast.block1[0].fused and fast.block2[0].fused
+
+
 def test_fast_path_equals_reference_bf16_autocast():
     reference, fast = pair()
     x = torch.randn(1, 3, 64, 64)
@@ -379,6 +400,9 @@ def test_deploy_equals_eval():
         deploy = copy.deepcopy(model)
         deploy.switch_to_deploy()
         outs = deploy(x)
+    with torch.enable_grad():  # the unfused deploy forward
+        for out, unfused in zip(outs, deploy(x)):
+            torch.testing.assert_close(out, unfused, rtol=1e-5, atol=1e-5)
     assert not any(isinstance(m, _BatchNorm) for m in deploy.modules())
     assert not any('layer_scale' in k for k in deploy.state_dict())
     for out, ref in zip(outs, expected):
