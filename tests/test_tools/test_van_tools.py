@@ -80,3 +80,12 @@ def test_toy_train_and_test(config, metric, toy_root, tmp_path):
                     tmp_path / 'test', '--cfg-options',
                     'test_dataloader.dataset.indices=4', cwd=toy_root)
     assert re.search(metric, test.output), test.output[-2000:]
+
+
+@pytest.mark.slow
+def test_benchmark_van_prints_ratios(tmp_path):
+    result = run_tool('analysis/benchmark_van.py', '--archs', 'b0', '--size',
+                      '64', '--warmup', '0', '--repeats', '1', cwd=tmp_path)
+    for case in ('reference', 'fast', 'deploy'):
+        assert re.search(rf'\| {case} \|.*\| [0-9.]+× \|', result.output)
+    assert 'train step' in result.output

@@ -3,8 +3,9 @@
 Both models hold the same weights; the reference is ``VAN(fast=False)``: the
 official per-op formulation (dilated depthwise conv as such, NCHW). The fast
 path is the default ``VAN()`` (polyphase dilated conv, channels_last, 1×1
-convs as linears); ``deploy`` is the fast path after ``switch_to_deploy()``
-(batch norms and layer scales folded). Cases run in interleaved rounds
+convs as linears, and for inference oneDNN's fused kernels); ``deploy`` is
+the fast path after ``switch_to_deploy()`` (batch norms and layer scales
+folded). Cases run in interleaved rounds
 (:func:`mmattn.benchmark.compare`), so the ratios come from one run even on
 a loaded machine.
 
@@ -18,6 +19,7 @@ Example::
 """
 import argparse
 import copy
+import os
 import platform
 
 import torch
@@ -57,7 +59,8 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'{platform.processor() or platform.machine()}')
+          f'{os.cpu_count()} CPUs ({platform.machine()}), load average '
+          f'{os.getloadavg()[0]:.1f} at start')
     for arch in args.archs:
         torch.manual_seed(0)
         reference = VAN(arch, fast=False)
@@ -90,6 +93,7 @@ def main():
         print(f'\nVAN-{arch} train step (forward, backward, AdamW), '
               f'{tuple(x.shape)}, {args.repeats} interleaved rounds\n')
         print(format_table(results))
+    print(f'\nload average {os.getloadavg()[0]:.1f} at the end')
 
 
 if __name__ == '__main__':

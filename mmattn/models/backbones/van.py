@@ -192,8 +192,10 @@ class VAN(BaseModule):
 
     ``fast=True`` (default) runs the same math faster on CPU: the dilated
     depthwise conv as polyphase parts, the whole network in channels_last
-    memory format (stage outputs are channels_last tensors) and the 1×1
-    convs as matrix products on that layout. ``fast=False`` is the
+    memory format (stage outputs are channels_last tensors), the 1×1 convs
+    as matrix products on that layout and, in eval mode without gradients,
+    oneDNN kernels with the GELUs, the LKA product and the shortcuts fused
+    into the convs (:mod:`mmattn.models.layers.fused`). ``fast=False`` is the
     straightforward per-op formulation, kept as a reference; it is also
     what runs on GPUs, where the rewrites have not been measured. For
     inference, :meth:`switch_to_deploy` also folds the batch norms and the
