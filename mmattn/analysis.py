@@ -228,15 +228,21 @@ def train_step_fn(model, batch):
 
 
 def switch_to_deploy(model):
-    """Call ``switch_to_deploy()`` on every submodule that has one.
+    """Call ``switch_to_deploy()`` on the outermost submodules that have one
+    (a backbone's own method switches its blocks; they are not switched
+    twice).
 
     Returns:
         int: How many modules switched (0: the model has no deploy mode).
     """
-    switched = [m for m in model.modules() if hasattr(m, 'switch_to_deploy')]
-    for m in switched:
+    outer = []
+    for name, m in model.named_modules():
+        inside = any(name.startswith(f'{o}.') or not o for o, _ in outer)
+        if hasattr(m, 'switch_to_deploy') and not inside:
+            outer.append((name, m))
+    for _, m in outer:
         m.switch_to_deploy()
-    return len(switched)
+    return len(outer)
 
 
 def complexity(model, batch, depth=1):

@@ -86,8 +86,20 @@ def test_switch_to_deploy_counts_modules():
         def switch_to_deploy(self):
             self.deployed = True
 
-    model = nn.Sequential(Fusable(), nn.ReLU(), Fusable())
-    assert switch_to_deploy(model) == 2 and model[2].deployed
+    class Backbone(Fusable):  # switches its own blocks
+
+        def __init__(self):
+            super().__init__()
+            self.block = Fusable()
+
+        def switch_to_deploy(self):
+            assert not self.block.deployed, 'switched twice'
+            self.block.switch_to_deploy()
+            self.deployed = True
+
+    model = nn.Sequential(Fusable(), nn.ReLU(), Backbone())
+    assert switch_to_deploy(model) == 2
+    assert model[0].deployed and model[2].deployed and model[2].block.deployed
     assert switch_to_deploy(nn.ReLU()) == 0
 
 
