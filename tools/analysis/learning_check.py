@@ -86,7 +86,8 @@ def train(config, work_dir, iters, seed, vals=1, extra=()):
     relative ``data/`` roots resolve), validating ``vals`` times; returns
     wall seconds."""
     options = [f'randomness.seed={seed}', f'train_cfg.max_iters={iters}',
-               f'train_cfg.val_interval={max(iters // vals, 1)}', *extra]
+               f'train_cfg.val_interval={max(iters // vals, 1)}',
+               *_schedule_options(config, iters), *extra]
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
            '--work-dir', work_dir, '--cfg-options', *options]
     start = time.perf_counter()
@@ -176,6 +177,16 @@ def main(argv=None):
 def _config_iters(config):
     from mmengine.config import Config
     return Config.fromfile(config).train_cfg.max_iters
+
+
+def _schedule_options(config, iters):
+    """Stretch or shrink the LR schedule with the run: every scheduler
+    that ended at the config's last iteration ends at ``iters``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    return [f'param_scheduler.{i}.end={iters}'
+            for i, s in enumerate(cfg.get('param_scheduler') or [])
+            if s.get('end') == cfg.train_cfg.max_iters]
 
 
 def format_rows(rows):
