@@ -133,3 +133,12 @@ def test_load_image_demo_and_missing_file():
     assert rgb.shape == (40, 60, 3) and rgb.dtype == np.uint8
     with pytest.raises(FileNotFoundError, match='nope.png'):
         vis.load_image('nope.png', (8, 8))
+
+
+def test_grad_cam_import_leaves_no_stand_in_behind():
+    import importlib.util
+    import sys
+    had = importlib.util.find_spec('torchvision') is not None
+    assert vis.import_grad_cam().__name__ == 'GradCAM'
+    assert (importlib.util.find_spec('torchvision') is not None) == had
+    assert had or not any(n.startswith('torchvision') for n in sys.modules)

@@ -26,6 +26,8 @@ output says so: the maps then show the architecture's bias, not anything
 learnt.
 """
 import argparse
+import importlib.abc
+import importlib.util
 import os
 import os.path as osp
 import re
@@ -43,32 +45,50 @@ UNTRAINED = ('NOTE: no checkpoint given: every map below comes from '
              'UNTRAINED (randomly initialised) weights.')
 
 
+class _TorchvisionStandIn(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``torchvision`` and any ``torchvision.*`` as empty packages
+    whose every attribute raises ImportError when called."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == 'torchvision' or name.startswith('torchvision.'):
+            return importlib.util.spec_from_loader(name, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        return _Missing(spec.name)
+
+    def exec_module(self, module):
+        pass
+
+
+class _Missing(types.ModuleType):
+    __path__ = []
+
+    def __getattr__(self, attr):
+        if attr.startswith('__'):
+            raise AttributeError(attr)
+
+        def unavailable(*args, **kwargs):
+            raise ImportError(f'{self.__name__}.{attr} needs torchvision, '
+                              f'which is not installed')
+
+        return unavailable
+
+
 def import_grad_cam():
     """Import pytorch-grad-cam's GradCAM.
 
     pytorch-grad-cam imports torchvision at module level, only for helpers
-    that this tool does not use (``preprocess_image``,
-    ``FasterRCNNBoxScoreTarget``). Where torchvision is not installed (it has
-    no CPU build on some machines), stand-in modules satisfy that import and
-    are removed right after, so nothing else sees a fake torchvision.
+    that this tool does not use (``preprocess_image``, ``sess``,
+    ``FasterRCNNBoxScoreTarget``). Where torchvision is not installed (it
+    has no CPU build on some machines), stand-in modules satisfy those
+    imports and are removed right after, so nothing else sees a fake
+    torchvision.
     """
-    stubs = {}
-    try:
-        import torchvision  # noqa: F401
-    except ImportError:
-
-        def unavailable(*args, **kwargs):
-            raise ImportError('torchvision is not installed')
-
-        for name in ('torchvision', 'torchvision.transforms',
-                     'torchvision.ops'):
-            stubs[name] = types.ModuleType(name)
-        for attr in ('Compose', 'Normalize', 'ToTensor'):
-            setattr(stubs['torchvision.transforms'], attr, unavailable)
-        stubs['torchvision.ops'].box_iou = unavailable
-        stubs['torchvision'].transforms = stubs['torchvision.transforms']
-        stubs['torchvision'].ops = stubs['torchvision.ops']
-        sys.modules.update(stubs)
+    stand_in = None
+    if importlib.util.find_spec('torchvision') is None:
+        stand_in = _TorchvisionStandIn()
+        sys.meta_path.insert(0, stand_in)
     try:
         from pytorch_grad_cam import GradCAM
     except ImportError as e:
@@ -77,8 +97,11 @@ def import_grad_cam():
             f'`pip install --no-deps grad-cam ttach` plus its requirements '
             f'scikit-learn, opencv-python-headless, matplotlib') from e
     finally:
-        for name in stubs:
-            sys.modules.pop(name, None)
+        if stand_in is not None:
+            sys.meta_path.remove(stand_in)
+            for name in [n for n in sys.modules
+                         if n == 'torchvision' or n.startswith('torchvision.')]:
+                del sys.modules[name]
     return GradCAM
 
 
