@@ -44,6 +44,18 @@ def test_detector_config_rows_and_caveats(capsys):
     assert 'not counted' in out  # e.g. NMS, which has no FLOP rule
 
 
+def test_segmentor_config_rows():
+    result = get_flops.get_flops(
+        config_path('attention', 'fpn_r50_toy-ade20k.py'), (64, 96))
+    rows = {name: flops for name, _, flops in result['rows']}
+    assert set(rows) == {'data_preprocessor', 'backbone', 'neck',
+                         'decode_head'}
+    assert rows['data_preprocessor'] == 0 and all(
+        rows[n] > 0 for n in ('backbone', 'neck', 'decode_head'))
+    # ops outside the top-level modules count in the total only
+    assert 0 <= result['flops'] - sum(rows.values()) < 1e-3 * result['flops']
+
+
 def test_bad_shape_is_refused():
     with pytest.raises(SystemExit):
         get_flops.parse_args(['mmattn.SE', '--shape', '1', '2', '3'])
