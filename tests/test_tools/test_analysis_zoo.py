@@ -67,3 +67,4 @@ def test_check_mode_writes_nothing(tmp_path, monkeypatch):
     assert zoo.write({}) == [str(readme)]
     assert readme.read_text() == f'{zoo.START}\nfresh\n{zoo.END}\n'
     assert zoo.write({}, check=True) == []
+    assert zoo.write({}, docs_only=True) == []  # only docs/zoo.md

@@ -332,10 +332,13 @@ def splice(text, table):
     return f'{head}{START}\n{table}\n{END}{tail}'
 
 
-def write(cache, check=False):
-    """Write (or with ``check`` compare) every output; returns stale paths."""
+def write(cache, check=False, docs_only=False):
+    """Write (or with ``check`` compare) every output, or only docs/zoo.md;
+    returns the stale paths."""
     stale = []
     for path, table in render(cache).items():
+        if docs_only and not path.endswith('zoo.md'):
+            continue
         if path.endswith('zoo.md'):
             new = table
         elif not osp.isfile(path):
@@ -409,6 +412,8 @@ def parse_args(argv=None):
                         help='block names, config names, a folder or "hosts"')
     parser.add_argument('--check', action='store_true',
                         help='write nothing; exit 1 if a table is stale')
+    parser.add_argument('--docs-only', action='store_true',
+                        help='write docs/zoo.md only, not the READMEs')
     return parser.parse_args(argv)
 
 
@@ -419,7 +424,7 @@ def main(argv=None):
         import torch
         torch.manual_seed(0)
         cache = measure(cache, set(args.remeasure))
-    stale = write(cache, check=args.check)
+    stale = write(cache, check=args.check, docs_only=args.docs_only)
     for path in stale:
         print(f"{'stale' if args.check else 'wrote'} "
               f'{osp.relpath(path, ROOT)}')
