@@ -28,6 +28,19 @@ def test_seg_chance_is_the_expected_iou_of_random_labels(tmp_path):
     assert learning_check.seg_chance(str(tmp_path)) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize('iters, expected', [
+    (600, ['0', '60', '60', '600']),  # twice as long, warm-up too
+    (2, ['0', '1', '1', '2']),  # shorter than the warm-up
+])
+def test_schedule_scales_with_the_iterations(iters, expected):
+    config = learning_check.find_config('attention/fpn_r50_toy-ade20k.py')
+    options = learning_check._schedule_options(config, iters)
+    assert [o.split('=')[0] for o in options] == [
+        'param_scheduler.0.begin', 'param_scheduler.0.end',
+        'param_scheduler.1.begin', 'param_scheduler.1.end']
+    assert [o.split('=')[1] for o in options] == expected
+
+
 @pytest.mark.slow
 def test_two_iterations_of_one_run_end_to_end(toy_root, tmp_path):
     work = tmp_path / 'check'

@@ -180,13 +180,20 @@ def _config_iters(config):
 
 
 def _schedule_options(config, iters):
-    """Stretch or shrink the LR schedule with the run: every scheduler
-    that ended at the config's last iteration ends at ``iters``."""
+    """Stretch or shrink the LR schedule with the run: every scheduler's
+    ``begin`` and ``end`` scale by ``iters / max_iters`` (warm-up included,
+    at least one iteration each)."""
     from mmengine.config import Config
     cfg = Config.fromfile(config)
-    return [f'param_scheduler.{i}.end={iters}'
-            for i, s in enumerate(cfg.get('param_scheduler') or [])
-            if s.get('end') == cfg.train_cfg.max_iters]
+    scheds = [(i, s) for i, s in enumerate(cfg.get('param_scheduler') or [])
+              if 'begin' in s and 'end' in s]
+    old = sorted({b for _, s in scheds for b in (s.begin, s.end)})
+    new = {}  # old boundary -> new one, kept in order and distinct
+    for b in old:
+        moved = round(b * iters / cfg.train_cfg.max_iters)
+        new[b] = max(moved, new[old[old.index(b) - 1]] + 1) if new else moved
+    return [f'param_scheduler.{i}.{key}={new[s[key]]}'
+            for i, s in scheds for key in ('begin', 'end')]
 
 
 def format_rows(rows):
