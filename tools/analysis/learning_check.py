@@ -87,6 +87,7 @@ def train(config, work_dir, iters, seed, vals=1, extra=()):
     wall seconds."""
     options = [f'randomness.seed={seed}', f'train_cfg.max_iters={iters}',
                f'train_cfg.val_interval={max(iters // vals, 1)}',
+               f'default_hooks.logger.interval={min(10, max(iters // 10, 1))}',
                *_schedule_options(config, iters), *extra]
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
            '--work-dir', work_dir, '--cfg-options', *options]
