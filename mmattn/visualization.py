@@ -34,7 +34,7 @@ ADAPTERS: Dict[str, Callable] = {}
 
 
 def adapter(name: str):
-    """Register ``fn(block, x, query) -> dict`` for blocks of class ``name``."""
+    """Register ``fn(block, x, query) -> dict`` for the class ``name``."""
 
     def wrap(fn):
         ADAPTERS[name] = fn

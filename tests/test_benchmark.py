@@ -100,4 +100,5 @@ def test_format_table_can_leave_out_ratios():
     results = [Result('a', 1.0, 1.0, 1.0, 10), Result('b', 2.0, 2.0, 2.0, 20)]
     table = format_table(results, ratios=False)
     assert '/ first' not in table and '×' not in table
-    assert table.splitlines()[0] == '| case | median | min | max | peak memory |'
+    head = '| case | median | min | max | peak memory |'
+    assert table.splitlines()[0] == head

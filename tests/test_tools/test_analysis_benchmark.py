@@ -11,9 +11,9 @@ CBAM = "dict(type='mmattn.CBAM', in_channels=16)"
 
 def test_compare_modes_and_precisions_writes_table_json_and_chart(
         tmp_path, capsys):
-    benchmark.main([CBAM, 'mmattn.LKA', '--cfg-options', 'model.in_channels=16',
-                    '--names', 'cbam', 'lka', '--shape', '12', '--batch', '2',
-                    '--modes', 'infer', 'train', '--amp', 'both',
+    benchmark.main([CBAM, 'mmattn.LKA', '--cfg-options',
+                    'model.in_channels=16', '--names', 'cbam', 'lka',
+                    '--shape', '12', '--batch', '2', '--modes', 'infer', 'train', '--amp', 'both',
                     '--warmup', '1', '--repeats', '2', '--compare',
                     '--out-dir', str(tmp_path)])
     names = [

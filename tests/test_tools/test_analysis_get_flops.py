@@ -39,7 +39,8 @@ def test_detector_config_rows_and_caveats(capsys):
     out = capsys.readouterr().out
     assert 'input shape: (1, 3, 96, 128)' in out
     rows = {r[0]: r for r in markdown_rows(out.split('\n\n')[1])}
-    assert {'**total**', 'backbone', 'neck', 'rpn_head', 'roi_head'} <= set(rows)
+    assert {'**total**', 'backbone', 'neck', 'rpn_head',
+            'roi_head'} <= set(rows)
     assert rows['backbone'][1] == '23.51M'  # ResNet-50 without its fc
     assert 'not counted' in out  # e.g. NMS, which has no FLOP rule
 

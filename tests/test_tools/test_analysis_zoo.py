@@ -1,5 +1,3 @@
-import pytest
-
 from analysis_tools import load, markdown_rows
 
 from mmattn.models.attention import registered_blocks

@@ -43,7 +43,8 @@ def load_log(path):
     epoch_end = {}
     for r in train:
         if 'epoch' in r:
-            epoch_end[r['epoch']] = max(epoch_end.get(r['epoch'], 0), r['step'])
+            epoch_end[r['epoch']] = max(epoch_end.get(r['epoch'], 0),
+                                        r['step'])
     if epoch_end:  # epoch-based run: val records count epochs
         for r in val:
             r['step'] = epoch_end.get(r['step'], r['step'])
@@ -91,8 +92,8 @@ def plot_curves(runs, keys=None, legend=None, out='curves.png', title=None):
     missing = [k for k in keys if not any(k in d for d in data.values())]
     if missing:
         plt.close(fig)
-        raise KeyError(f'no run logged {missing}; keys found: '
-                       f'{sorted({k for t, v in logs for r in t + v for k in r})}')
+        found = sorted({k for t, v in logs for r in t + v for k in r})
+        raise KeyError(f'no run logged {missing}; keys found: {found}')
     axes[0][0].legend(fontsize=8)
     if title:
         fig.suptitle(title)
@@ -131,7 +132,8 @@ def main(argv=None):
         data = plot_curves(args.runs, args.keys, args.legend, args.out,
                            args.title)
         for name, curves in data.items():
-            last = ', '.join(f'{k}={v[-1]:.4g}' for k, (_, v) in curves.items())
+            last = ', '.join(f'{k}={v[-1]:.4g}'
+                             for k, (_, v) in curves.items())
             print(f'{name}: last {last}')
         print(f'saved {args.out}')
     else:

@@ -21,7 +21,6 @@ has ratios against the first case. Writes ``benchmark.md``,
 ``benchmark.json`` and ``benchmark.png`` to ``--out-dir`` when given.
 """
 import argparse
-import contextlib
 import copy
 import json
 import os
@@ -101,7 +100,8 @@ def build_cases(args, device):
     """``{name: callable}`` for every spec × mode × deploy × precision."""
     shape = args.shape * 2 if len(args.shape) == 1 else args.shape
     names = args.names or [_label(s) for s in args.specs]
-    deploys = {'no': [False], 'yes': [True], 'both': [False, True]}[args.deploy]
+    deploys = {'no': [False], 'yes': [True],
+               'both': [False, True]}[args.deploy]
     dtypes = {'fp32': [None], 'bf16': [torch.bfloat16],
               'both': [None, torch.bfloat16]}[args.amp]
     cases, notes = {}, []

@@ -109,7 +109,8 @@ def final_metrics(work_dir, task):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--runs', nargs='+', help='labels to run (default all)')
+    parser.add_argument('--runs', nargs='+',
+                        help='labels to run (default all)')
     parser.add_argument('--iters', type=int, default=None,
                         help='iterations per run (default: the config)')
     parser.add_argument('--seed', type=int, default=0)

@@ -99,9 +99,9 @@ def import_grad_cam():
     finally:
         if stand_in is not None:
             sys.meta_path.remove(stand_in)
-            for name in [n for n in sys.modules
-                         if n == 'torchvision' or n.startswith('torchvision.')]:
-                del sys.modules[name]
+            for name in list(sys.modules):
+                if name.split('.')[0] == 'torchvision':
+                    del sys.modules[name]
     return GradCAM
 
 
@@ -132,7 +132,8 @@ def prepare(model, rgb):
         x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float()
         return (x - mean) / std, None
     samples = dummy_batch(model, (h, w))['data_samples']
-    bgr = torch.from_numpy(np.ascontiguousarray(rgb[..., ::-1])).permute(2, 0, 1)
+    bgr = torch.from_numpy(np.ascontiguousarray(rgb[..., ::-1]))
+    bgr = bgr.permute(2, 0, 1)
     data = model.data_preprocessor(
         dict(inputs=[bgr], data_samples=samples), False)
     return data['inputs'], data['data_samples']

@@ -220,7 +220,8 @@ def _metafile_models(folder):
 def _results_text(model):
     parts = []
     for r in model.get('Results') or []:
-        metrics = ', '.join(f'{k} {v}' for k, v in r.get('Metrics', {}).items())
+        metrics = ', '.join(f'{k} {v}'
+                            for k, v in r.get('Metrics', {}).items())
         parts.append(f"{r.get('Dataset', '')}: {metrics}")
     return '; '.join(parts)
 
@@ -263,7 +264,7 @@ def config_table(folder, cache):
         config = model.get('Config', '')
         m = cache.get('configs', {}).get(config, {})
         rows.append([
-            f"[{model.get('Name', config)}]({osp.relpath(osp.join(ROOT, config), osp.join(ROOT, 'configs', folder))})",
+            f"[{model.get('Name', config)}]({osp.basename(config)})",
             _fmt(m.get('params')), _fmt(m.get('flops')),
             '×'.join(map(str, m['shape'])) if m.get('shape') else '–',
             _results_text(model)
