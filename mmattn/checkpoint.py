@@ -12,6 +12,7 @@ Importing :mod:`mmattn` also installs :func:`load_local` as mmengine's loader
 for local files, so ``load_from``, ``--resume`` and ``init_cfg=Pretrained``
 all get the allowlist and the clear errors below.
 """
+import argparse
 import os.path as osp
 import pickle
 import re
@@ -65,8 +66,10 @@ def _safe_globals():
         # numpy arrays and scalars inside HistoryBuffer and dataset_meta.
         np.core.multiarray._reconstruct, np.core.multiarray.scalar,
         np.ndarray, np.dtype, *numpy_dtypes,
-        # plain containers pickled by class rather than by opcode.
-        OrderedDict,
+        # plain containers pickled by class rather than by opcode; timm's
+        # training checkpoints (official VAN and Conv2Former weights) keep
+        # their command line as an argparse.Namespace.
+        OrderedDict, argparse.Namespace,
     ]
 
 

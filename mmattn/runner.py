@@ -171,15 +171,42 @@ def prepare_cfg(config, launcher='none', cfg_options=None, work_dir=None,
 
 def add_exact_resume(cfg):
     """Add :class:`mmattn.engine.ExactResumeHook` unless the config has it."""
-    hooks = cfg.setdefault('custom_hooks', [])
+    hooks = list(cfg.get('custom_hooks', []))
     if not any(h.get('type') == 'mmattn.ExactResumeHook' for h in hooks):
-        hooks.append(ConfigDict(type='mmattn.ExactResumeHook'))
+        # Assigned, not appended: Config.setdefault returns a copy of lists.
+        cfg.custom_hooks = hooks + [ConfigDict(type='mmattn.ExactResumeHook')]
+
+
+def init_cpu_distributed(cfg):
+    """Start the gloo process group of a CPU run launched by torchrun.
+
+    mmengine 0.10.7's ``init_dist`` calls ``torch.cuda.set_device`` whatever
+    the backend, which fails without CUDA; the runner skips it when a group
+    exists already.
+    """
+    import datetime
+
+    import torch.distributed as dist
+    if cfg.launcher == 'none' or torch.cuda.is_available() or \
+            dist.is_initialized():
+        return
+    if cfg.launcher != 'pytorch':
+        raise ConfigError(f'--launcher {cfg.launcher} needs CUDA; launch CPU '
+                          f'runs with torchrun (tools/dist_train.sh) and '
+                          f'--launcher pytorch')
+    dist_cfg = cfg.env_cfg.dist_cfg
+    timeout = dist_cfg.get('timeout')
+    dist.init_process_group(
+        backend=dist_cfg.backend,
+        timeout=None if timeout is None else datetime.timedelta(
+            seconds=timeout))
 
 
 def build_runner(cfg):
     """``Runner.from_cfg``, or the config's own ``runner_type``."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+    init_cpu_distributed(cfg)
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)

@@ -1,5 +1,6 @@
 """Safe loading: weights_only with an allowlist; a code-execution payload is
 refused and never runs; strict loading lists what does not fit."""
+import argparse
 import os
 
 import numpy as np
@@ -78,6 +79,16 @@ def test_mmengine_runtime_objects_load(tmp_path, monkeypatch):
     assert loaded['meta']['buffer'].current() == 1.5
     assert loaded['meta']['arr'].tolist() == [0, 1, 2]
     assert torch.equal(load_state_dict_file(path)['w'], torch.ones(2))
+
+
+def test_timm_training_checkpoint_loads(tmp_path):
+    """Official VAN / Conv2Former weights are timm checkpoints with args."""
+    path = tmp_path / 'van_b0.pth.tar'
+    torch.save({'epoch': 300, 'arch': 'van_b0', 'version': 2, 'metric': 75.4,
+                'args': argparse.Namespace(lr=1e-3, model='van_b0'),
+                'state_dict': {'head.weight': torch.ones(2)}}, path)
+    assert load_local(path)['args'].model == 'van_b0'
+    assert list(load_state_dict_file(path)) == ['head.weight']
 
 
 def test_missing_file():

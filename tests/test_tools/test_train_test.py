@@ -10,7 +10,7 @@ import pytest
 import torch
 from conftest import config_path, run_tool
 
-from mmattn.checkpoint import load_state_dict_file
+from mmattn.checkpoint import load_local, load_state_dict_file
 
 MASK_RCNN = config_path('attention', 'mask-rcnn_r50_fpn_toy-coco.py')
 FPN = config_path('attention', 'fpn_r50_toy-ade20k.py')
@@ -87,6 +87,7 @@ def test_resume_reproduces_uninterrupted_run(toy_root, tmp_path):
     result = run_tool('train.py', FPN, '--work-dir', resumed, '--resume',
                       full / 'iter_2.pth', *options, cwd=toy_root)
     assert 'resumed epoch: 0, iter: 2' in result.output
+    assert len(load_local(full / 'iter_2.pth')['meta']['rng_states']) == 1
     expected = load_state_dict_file(full / 'iter_4.pth')
     actual = load_state_dict_file(resumed / 'iter_4.pth')
     assert expected.keys() == actual.keys()

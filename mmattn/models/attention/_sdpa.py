@@ -51,7 +51,8 @@ def softmax_attention(q: Tensor,
     dim, v_dim = q.shape[-1], v.shape[-1]
     scale = dim**-0.5 if scale is None else scale
     q, k, v = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))
-    heads = -(-v_dim // dim)
+    # Ceiling division written so ONNX (which truncates) exports it right.
+    heads = (v_dim + dim - 1) // dim
     v = _pad_last(v, heads * dim).unflatten(-1, (heads, dim)).transpose(1, 2)
     q, k = (t[:, None].expand(-1, heads, -1, -1) for t in (q, k))
     out = F.scaled_dot_product_attention(q, k, v, scale=scale)  # N×h×L×E
