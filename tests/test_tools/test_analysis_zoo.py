@@ -17,7 +17,7 @@ def test_every_registered_block_is_in_the_generated_tables():
 
 
 def test_rows_show_measurements_from_the_cache():
-    name = next(iter(registered_blocks()))
+    name, second = list(registered_blocks())[:2]
     cache = dict(
         hosts={h: dict(model=dict(params=4e7, flops=2e11), shape=[8, 8])
                for h in zoo.HOSTS},
@@ -25,10 +25,14 @@ def test_rows_show_measurements_from_the_cache():
                        'upernet': dict(params=2e6, flops=4e9,
                                        config='configs/attention/x.py'),
                        'latency': dict(plain=1., block=1.25, ratio=1.25)}})
+    cache['blocks'][second] = {'mask-rcnn': dict(params=-4e6, flops=-2e9,
+                                                 config='x.py', part='model')}
     rows = markdown_rows(zoo.block_table(registered_blocks(), cache))
     assert rows[0][3:8] == ['+2.00M (5.0%) †', '+1.00G (0.5%) †',
                             '+2.00M (5.0%)', '+4.00G (2.0%)', '1.25×']
-    assert rows[1][3:8] == ['–'] * 5  # not measured
+    assert rows[1][3:8] == ['−4.00M (10.0%) *', '−2.00G (1.0%) *'] + [
+        '–'] * 3  # replaces parts; UperNet not measured
+    assert rows[2][3:8] == ['–'] * 5  # not measured
 
 
 def test_placement_follows_the_repo_configs():

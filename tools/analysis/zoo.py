@@ -247,9 +247,11 @@ def block_table(blocks, cache):
             mark = ' †' if not entry.get('config') else \
                 ' *' if entry.get('part') == 'model' else ''
             for key, unit in (('params', ''), ('flops', '')):
-                share = (f" ({100 * entry[key] / total[key]:.1f}%)"
+                share = (f" ({100 * abs(entry[key]) / total[key]:.1f}%)"
                          if total.get(key) else '')
-                cells.append(f'+{_fmt(entry[key], unit)}{share}{mark}')
+                sign = '+' if entry[key] >= 0 else '−'
+                cells.append(
+                    f'{sign}{_fmt(abs(entry[key]), unit)}{share}{mark}')
         lat = m.get('latency')
         cells.append(f"{lat['ratio']:.2f}×" if lat else '–')
         cells.append((paper.reported or '').replace('|', '/') if paper else '')
