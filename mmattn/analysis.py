@@ -13,6 +13,7 @@ label maps, so that inference, a loss step and FLOP counting run without a
 data set.
 """
 import ast
+import operator
 import os.path as osp
 import re
 from functools import partial
@@ -26,13 +27,32 @@ __all__ = [
 ]
 
 
-def _parse_dict(text):
-    """``"dict(a=1, b='x')"`` or ``"{'a': 1}"`` -> dict, literals only."""
-    node = ast.parse(text.strip(), mode='eval').body
+_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub,
+               ast.Mult: operator.mul, ast.Div: operator.truediv}
+
+
+def _literal(node):
+    """Python literals, ``dict(k=v)`` calls and number arithmetic
+    (``ratio=1 / 16``), as configs write them; nothing is executed."""
     if isinstance(node, ast.Call) and getattr(node.func, 'id', '') == 'dict' \
             and not node.args:
-        return {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords}
-    value = ast.literal_eval(node)
+        return {kw.arg: _literal(kw.value) for kw in node.keywords}
+    if isinstance(node, ast.Dict):
+        return {_literal(k): _literal(v)
+                for k, v in zip(node.keys, node.values)}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_literal(e) for e in node.elts]
+        return items if isinstance(node, ast.List) else tuple(items)
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        left, right = _literal(node.left), _literal(node.right)
+        if all(isinstance(v, (int, float)) for v in (left, right)):
+            return _ARITHMETIC[type(node.op)](left, right)
+    return ast.literal_eval(node)
+
+
+def _parse_dict(text):
+    """``"dict(a=1, b=dict(c=1 / 16))"`` or ``"{'a': 1}"`` -> dict."""
+    value = _literal(ast.parse(text.strip(), mode='eval').body)
     if not isinstance(value, dict):
         raise ValueError(f'not a dict: {text!r}')
     return value

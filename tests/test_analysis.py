@@ -16,6 +16,10 @@ from mmattn.analysis import (build_model, dummy_batch, format_count,
                                                    depth=18)),
     (dict(type='mmattn.LKA', in_channels=4), dict(type='mmattn.LKA',
                                                  in_channels=4)),
+    ("dict(type='SE', ratio=1 / 16, act_cfg=dict(type='ReLU'), "
+     "k=[1, (2, -3)])",
+     dict(type='mmattn.SE', ratio=0.0625, act_cfg=dict(type='ReLU'),
+          k=[1, (2, -3)])),
 ])
 def test_load_config_of_a_bare_module(spec, expected):
     cfg = load_config(spec, {'model.extra': 1})
@@ -27,6 +31,7 @@ def test_load_config_of_a_bare_module(spec, expected):
     ('dict(in_channels=8)', ValueError, 'needs a type'),
     ('[1, 2]', ValueError, 'not a dict'),
     ("dict(type=__import__('os'))", ValueError, 'malformed'),
+    ("dict(type='SE', ratio='a' / 2)", ValueError, 'malformed'),
     ('configs/none.py', FileNotFoundError, 'none.py'),
 ])
 def test_load_config_errors(spec, error, match):
