@@ -18,6 +18,7 @@ Example::
     python tools/analysis/benchmark_conv2former.py --archs n t --repeats 5
 """
 import argparse
+import logging
 import platform
 
 import torch
@@ -61,7 +62,9 @@ def main():
     for arch in args.archs:
         torch.manual_seed(0)
         reference = Conv2Former(arch, fast=False)
+        logging.disable(logging.INFO)  # mmengine logs every parameter's init
         reference.init_weights()
+        logging.disable(logging.NOTSET)
         fast = Conv2Former(arch)
         fast.load_state_dict(reference.state_dict())
         size = (args.size, args.size)
