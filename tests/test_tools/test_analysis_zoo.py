@@ -45,10 +45,12 @@ def test_placement_follows_the_repo_configs():
     # a block outside the backbone: the whole config is measured
     kind, path, source = zoo.placement('NonLocal', 'mask-rcnn')
     assert kind == 'config' and 'nl' in source
-    # no config at all: the default placement
-    kind, plugins, source = zoo.placement('NonLocal', 'upernet')
+    # only a neck config for the other host: no placement
+    assert zoo.placement('NonLocal', 'upernet') == ('none', None, source)
+    # no config at all: the default placement (c5 for self-attention)
+    kind, plugins, source = zoo.placement('PAM', 'upernet')
     assert source is None and plugins == [
-        dict(cfg=dict(type='mmattn.NonLocal'),
+        dict(cfg=dict(type='mmattn.PAM'),
              stages=(False, False, False, True), position='after_conv3')]
     assert zoo.default_plugin('SE')['stages'] == (False, True, True, True)
 

@@ -85,8 +85,11 @@ def placement(name, host):
       config of the block for this host, or else for the other host;
     - ``('config', path, path)``: the repo's config for this host puts the
       block elsewhere (a neck, a head): the whole model is measured;
+    - ``('none', None, path)``: only the other host has a config, and it
+      puts the block outside the backbone: not measured;
     - ``('plugins', default, None)``: no config; the default placement.
     """
+    elsewhere = None
     for other in [host] + [h for h in HOSTS if h != host]:
         for path in _configs_with(name, other):
             plugins = _plugins_of(path, name)
@@ -94,6 +97,9 @@ def placement(name, host):
                 return 'plugins', plugins, osp.relpath(path, ROOT)
             if other == host:
                 return 'config', path, osp.relpath(path, ROOT)
+            elsewhere = elsewhere or osp.relpath(path, ROOT)
+    if elsewhere:
+        return 'none', None, elsewhere
     return 'plugins', [default_plugin(name)], None
 
 
@@ -170,6 +176,10 @@ def measure_block(name, hosts, warmup=1, repeats=3):
     entry = {}
     for host, base in hosts.items():
         kind, what, source = placement(name, host)
+        if kind == 'none':
+            entry[host] = dict(error=f'no placement: {source} puts it '
+                               f'outside the backbone')
+            continue
         part = 'backbone' if kind == 'plugins' else 'model'
         try:
             if kind == 'plugins':
@@ -297,7 +307,8 @@ def notes(cache):
         'it has no UperNet config); † no config: after conv3 of every '
         'bottleneck in c3-c5 (self-attention: c5 only); * the config puts '
         'the block outside the '
-        'backbone (a neck): whole model minus the plain one.',
+        'backbone (a neck): whole model minus the plain one; n/a: its only '
+        'config puts it outside the backbone of the other model.',
         'CPU latency: UperNet\'s ResNetV1c-50 backbone (* whole model) with '
         'the block over without it, 1×3×512×512, median of interleaved runs '
         f"({s.get('cpu', '?')}, {s.get('threads', '?')} threads, "
