@@ -47,12 +47,14 @@ def test_placement_follows_the_repo_configs():
     assert kind == 'config' and 'nl' in source
     # only a neck config for the other host: no placement
     assert zoo.placement('NonLocal', 'upernet') == ('none', None, source)
-    # no config at all: the default placement (c5 for self-attention)
+    # no config at all: the default placement
     kind, plugins, source = zoo.placement('PAM', 'upernet')
     assert source is None and plugins == [
         dict(cfg=dict(type='mmattn.PAM'),
-             stages=(False, False, False, True), position='after_conv3')]
-    assert zoo.default_plugin('SE')['stages'] == (False, True, True, True)
+             stages=(False, True, True, True), position='after_conv3')]
+    # c5 only for self-attention
+    assert zoo.default_plugin('NonLocal')['stages'] == (False, False, False,
+                                                        True)
 
 
 def test_splice_replaces_only_between_the_markers():
