@@ -77,22 +77,29 @@ class ExactResumeHook(Hook):
 
     mmengine 0.10.7 re-seeds a resumed run but does not restore the random
     states, so data augmentation and dropout after a resume differ from an
-    uninterrupted run with the same seed. This hook saves the states of all
-    ranks when a checkpoint is written and, on resume, restores them right
-    before the first new batch is drawn: after the iteration-based loop has
-    advanced the data iterator past the trained batches (which draws random
-    numbers of its own). With ``randomness=dict(seed=..., deterministic=True)``
-    the resumed run then reproduces the uninterrupted one exactly.
+    uninterrupted run with the same seed. This hook records the states of all
+    ranks after each training iteration (before the ``CheckpointHook``, which
+    runs at a lower priority and writes on rank 0 only) and stores them in
+    the checkpoint. On resume it restores them right before the first new
+    batch is drawn: after the iteration-based loop has advanced the data
+    iterator past the trained batches (which draws random numbers of its
+    own). With ``randomness=dict(seed=..., deterministic=True)`` the resumed
+    run then reproduces the uninterrupted one exactly.
     """
-    priority = 'VERY_LOW'
+    priority = 'LOW'
 
     def __init__(self):
-        self._states = None
+        self._latest = None  # states of all ranks after the last iteration
+        self._states = None  # states loaded from a checkpoint
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        # A collective on every rank; rank 0 alone writes the checkpoint.
+        self._latest = all_gather_object(get_rng_state())
 
     def before_save_checkpoint(self, runner, checkpoint):
-        # Every rank calls this; only rank 0 writes the file.
-        checkpoint.setdefault('meta', {})[RNG_KEY] = all_gather_object(
-            get_rng_state())
+        if self._latest is not None:
+            checkpoint.setdefault('meta', {})[RNG_KEY] = self._latest
 
     def after_load_checkpoint(self, runner, checkpoint):
         self._states = checkpoint.get('meta', {}).get(RNG_KEY)

@@ -72,7 +72,8 @@ def test_distributed_gloo_two_processes(toy_root, tmp_path):
     assert "backend 'nccl' -> gloo" in result.output
     assert 'SyncBN -> BN' in result.output
     assert re.search(r'world_size: 2|GPU number: 2', result.output)
-    assert osp.isfile(last_checkpoint(work_dir))
+    checkpoint = load_local(last_checkpoint(work_dir))
+    assert len(checkpoint['meta']['rng_states']) == 2  # one per rank
 
 
 @pytest.mark.slow
