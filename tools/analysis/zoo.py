@@ -277,14 +277,15 @@ def block_table(blocks, cache):
     return _markdown(head, rows)
 
 
-def config_table(folder, cache):
+def config_table(folder, cache, link_prefix=''):
     head = ['config', 'params', 'FLOPs', 'input', 'paper reports']
     rows = []
     for model in _metafile_models(folder):
         config = model.get('Config', '')
         m = cache.get('configs', {}).get(config, {})
         rows.append([
-            f"[{model.get('Name', config)}]({osp.basename(config)})",
+            f"[{model.get('Name', config)}]"
+            f"({link_prefix}{osp.basename(config)})",
             _fmt(m.get('params')), _fmt(m.get('flops')),
             '×'.join(map(str, m['shape'])) if m.get('shape') else '–',
             _results_text(model)
@@ -321,7 +322,9 @@ def notes(cache):
         'CPU latency: UperNet\'s ResNetV1c-50 backbone (* whole model) with '
         'the block over without it, 1×3×512×512, median of interleaved runs '
         f"({s.get('cpu', '?')}, {s.get('threads', '?')} threads, "
-        f"torch {s.get('torch', '?')}, on a shared machine).",
+        f"torch {s.get('torch', '?')}, on a shared, loaded machine: ratios "
+        "below 1 for a block that adds work show how noisy they are; "
+        "`zoo.py --remeasure NAME` on a quiet machine).",
     ]
     return '\n'.join(f'- {line}' for line in lines)
 
@@ -339,7 +342,8 @@ def render(cache):
            'the metafiles and `docs/zoo.json`; do not edit by hand.', '',
            '## Attention blocks', '', tables['attention'], '']
     for folder in BACKBONE_FOLDERS:
-        doc += [f'## {folder}', '', tables[folder], '']
+        doc += [f'## {folder}', '',
+                config_table(folder, cache, f'../configs/{folder}/'), '']
     out = {osp.join(ROOT, 'docs', 'zoo.md'): '\n'.join(doc)}
     for folder, table in tables.items():
         out[osp.join(ROOT, 'configs', folder, 'README.md')] = table
