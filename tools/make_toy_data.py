@@ -1,11 +1,12 @@
 """Write small toy data sets in COCO and ADE20K format, for CPU runs and tests.
 
-Each image shows a few rectangles, triangles and ellipses (several per image,
-varied sizes, rotated, textured, partly hiding each other) on a cluttered
-background of noise, stripes and distractors (stars, rings, bars) that belong
-to no class.
-Colours and textures are drawn independently of the class, so only the shape
-tells the classes apart. The same scenes are written twice:
+Each image shows up to 9 rectangles, triangles and ellipses (varied sizes,
+rotated, textured, partly hiding each other) on a cluttered background of
+stripes, checks, gradients, noise and distractors (stars, rings, bars) that
+belong to no class. Colours are drawn independently of the class. Each class
+prefers one texture (stripes, checks, flat; 80% of its instances), a local
+cue that a model trained from scratch picks up within a few hundred CPU
+iterations; the shape carries the rest. The same scenes are written twice:
 
 - ``<out>/toy_coco``: ``train2017/``, ``val2017/`` JPEGs and
   ``annotations/instances_{train,val}2017.json`` with one polygon per visible
@@ -20,7 +21,7 @@ generator. A directory holding anything but a previous toy set is never
 touched unless ``--force`` is given, and then nothing in it is deleted.
 
 Example:
-    python tools/make_toy_data.py --out data --num-train 200 --num-val 40
+    python tools/make_toy_data.py --out data --num-train 400 --num-val 40
 """
 import argparse
 import json
@@ -34,25 +35,32 @@ from pycocotools import mask as mask_utils
 SHAPES = ('rectangle', 'triangle', 'ellipse')
 ADE20K_NAMES = ('box', 'tent', 'ball')
 ADE20K_INDEX = (41, 114, 119)  # 0-based positions in ADE20K's 150 classes
+# Each class prefers one texture (stripes, checks, flat) with this
+# probability, else draws one at random like the background does. Without
+# the cue (shape only), a Semantic FPN R50 trained from scratch stayed at
+# chance after 300 iterations.
+TEXTURE = (1, 2, 0)
+TEXTURE_BIAS = 0.8
 MARKER = '.mmattn_toy.json'
 SPLITS = (('train', 'train2017', 'training'), ('val', 'val2017', 'validation'))
 UP = 4  # masks are traced at 4x so polygons follow pixel edges closely
 
 
-def _texture(rng, h, w, colour):
-    """A flat, noisy, striped, checkered or graded fill around ``colour``."""
+def _texture(rng, h, w, colour, kind=None):
+    """A flat, striped, checkered or graded fill (``kind`` 0-3, random if
+    None) around ``colour``, with noise."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    other = rng.uniform(0, 255, 3)
-    kind = rng.integers(4)
+    other = (colour + 128) % 256  # far from colour in every channel
+    kind = rng.integers(4) if kind is None else kind
     if kind == 0:
         weight = np.zeros((h, w), np.float32)
     elif kind == 1:
-        angle, period = rng.uniform(0, np.pi), rng.uniform(4, 14)
+        angle, period = rng.uniform(0, np.pi), rng.uniform(4, 10)
         phase = (xx * np.cos(angle) + yy * np.sin(angle)) / period
-        weight = (np.floor(phase) % 2) * rng.uniform(0.3, 0.8)
+        weight = (np.floor(phase) % 2) * rng.uniform(0.5, 1.0)
     elif kind == 2:
-        cell = rng.integers(4, 12)
-        weight = ((xx // cell + yy // cell) % 2) * rng.uniform(0.3, 0.8)
+        cell = rng.integers(3, 8)
+        weight = ((xx // cell + yy // cell) % 2) * rng.uniform(0.5, 1.0)
     else:
         angle = rng.uniform(0, 2 * np.pi)
         ramp = xx * np.cos(angle) + yy * np.sin(angle)
@@ -100,7 +108,7 @@ def _is_simple_region(mask):
 def _background(rng, size):
     """Textured background with distractor stars, rings and bars."""
     img = _texture(rng, size, size, rng.uniform(0, 255, 3))
-    for _ in range(rng.integers(2, 7)):
+    for _ in range(rng.integers(1, 4)):
         colour = rng.uniform(0, 255, 3)
         centre = rng.uniform(0, size, 2)
         scale = rng.uniform(0.08, 0.3) * size
@@ -133,10 +141,10 @@ def make_scene(rng, size):
     """
     img = _background(rng, size)
     instances = []
-    for _ in range(rng.integers(2, 6)):
+    for _ in range(rng.integers(5, 10)):
         label = int(rng.integers(len(SHAPES)))
         for _attempt in range(20):
-            obj = _polygon(rng, SHAPES[label], rng.uniform(0.14, 0.45) * size)
+            obj = _polygon(rng, SHAPES[label], rng.uniform(0.14, 0.32) * size)
             low, high = -obj.min(0) + 1, size - obj.max(0) - 1
             if np.any(low >= high):
                 continue
@@ -152,7 +160,8 @@ def make_scene(rng, size):
             colour = rng.uniform(0, 255, 3)
             if np.abs(colour - region).mean() > 40:
                 break
-        fill = _texture(rng, size, size, colour)
+        kind = TEXTURE[label] if rng.random() < TEXTURE_BIAS else None
+        fill = _texture(rng, size, size, colour, kind)
         img[mask] = fill[mask]
         for inst, vis in zip(instances, hidden):
             inst['mask'] = vis
@@ -197,7 +206,7 @@ def _write(root, rel, write):
     return rel
 
 
-def make_toy_data(out='data', num_train=200, num_val=40, size=128, seed=0,
+def make_toy_data(out='data', num_train=400, num_val=40, size=128, seed=0,
                   force=False):
     """Write ``<out>/toy_coco`` and ``<out>/toy_ade20k``; return their paths."""
     coco_root, ade_root = osp.join(out, 'toy_coco'), osp.join(out, 'toy_ade20k')
@@ -267,7 +276,7 @@ def _dump(obj, path):
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default='data', help='parent directory')
-    parser.add_argument('--num-train', type=int, default=200)
+    parser.add_argument('--num-train', type=int, default=400)
     parser.add_argument('--num-val', type=int, default=40)
     parser.add_argument('--size', type=int, default=128, help='image side')
     parser.add_argument('--seed', type=int, default=0)
