@@ -183,7 +183,7 @@ def mask_to_polygon(mask):
 
 
 def _stale_files(root, force):
-    """Files of a previous toy set in ``root``; raise if it holds other data."""
+    """Files of an earlier toy set in ``root``; raise if it holds others."""
     marker = osp.join(root, MARKER)
     if osp.isfile(marker):
         with open(marker) as f:
@@ -208,8 +208,9 @@ def _write(root, rel, write):
 
 def make_toy_data(out='data', num_train=400, num_val=40, size=128, seed=0,
                   force=False):
-    """Write ``<out>/toy_coco`` and ``<out>/toy_ade20k``; return their paths."""
-    coco_root, ade_root = osp.join(out, 'toy_coco'), osp.join(out, 'toy_ade20k')
+    """Write ``<out>/toy_coco`` and ``<out>/toy_ade20k``; return both."""
+    coco_root = osp.join(out, 'toy_coco')
+    ade_root = osp.join(out, 'toy_ade20k')
     stale = _stale_files(coco_root, force) + _stale_files(ade_root, force)
     for path in stale:
         if osp.isfile(path):

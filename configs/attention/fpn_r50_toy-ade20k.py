@@ -1,4 +1,4 @@
-# Semantic FPN with mmseg's ResNet-50 (V1c), trained from scratch on toy ADE20K.
+# Semantic FPN with mmseg's ResNet-50 V1c, trained from scratch on toy ADE20K.
 _base_ = [
     'mmseg::_base_/models/fpn_r50.py',
     '../_base_/datasets/toy_ade20k.py',

@@ -1,9 +1,9 @@
-# Toy ADE20K for mmseg: 128x128 images of shapes, written by tools/make_toy_data.py.
+# Toy ADE20K for mmseg: 128x128 images of shapes, by tools/make_toy_data.py.
 #
 # The files follow ADE20K's layout and label convention, and the real
-# ADE20KDataset reads them. It accepts only names from ADE20K's 150 classes and
-# maps a subset through a label map: a PNG holds ADE20K index + 1 of each name
-# (box 42, tent 115, ball 120), 0 is "other" and is ignored (reduce_zero_label).
+# ADE20KDataset reads them. It accepts only names from ADE20K's 150 classes
+# and maps a subset through a label map: a PNG holds ADE20K index + 1 of each
+# name (box 42, tent 115, ball 120); 0 is "other", ignored (reduce_zero_label).
 #
 # This base carries mmseg's runtime and the hooks mmseg keeps in its schedules,
 # so a leaf needs only a model, this file and ../schedules/toy_iters.py:
