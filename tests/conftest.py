@@ -52,6 +52,19 @@ def run_tool(script, *args, cwd, check=True, launcher=None, timeout=1200):
     return result
 
 
+def short_run(iters, *extra):
+    """``--cfg-options`` for a run of ``iters`` iterations that validates
+    and saves a checkpoint once, at its end."""
+    return ['--cfg-options', f'train_cfg.max_iters={iters}',
+            f'train_cfg.val_interval={iters}', *extra]
+
+
+def last_checkpoint(work_dir):
+    """The path of the checkpoint a run in ``work_dir`` saved last."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
 def config_path(*parts):
     """Absolute path of a config under ``configs/``."""
     return osp.join(REPO, 'configs', *parts)

@@ -1,14 +1,10 @@
 # Semantic FPN with Conv2Former-N, trained from scratch on toy ADE20K (CPU).
 _base_ = [
-    'mmseg::_base_/models/fpn_r50.py',
+    '../_base_/models/fpn_r50_toy.py',
     '../_base_/datasets/toy_ade20k.py',
     '../_base_/schedules/toy_iters.py',
     '../_base_/mmattn_imports.py',
 ]
-crop_size = (128, 128)
 model = dict(
-    data_preprocessor=dict(size=crop_size),
-    pretrained=None,
     backbone=dict(_delete_=True, type='mmattn.Conv2Former', arch='n'),
-    neck=dict(in_channels=[64, 128, 256, 512]),
-    decode_head=dict(num_classes=3))
+    neck=dict(in_channels=[64, 128, 256, 512]))

@@ -29,7 +29,7 @@ def test_seg_chance_is_the_expected_iou_of_random_labels(tmp_path):
 
 
 @pytest.mark.parametrize('iters, expected', [
-    (600, ['0', '60', '60', '600']),  # twice as long, warm-up too
+    (400, ['0', '40', '40', '400']),  # twice as long, warm-up too
     (2, ['0', '1', '1', '2']),  # shorter than the warm-up
 ])
 def test_schedule_scales_with_the_iterations(iters, expected):
@@ -46,8 +46,7 @@ def test_two_iterations_of_one_run_end_to_end(toy_root, tmp_path):
     work = tmp_path / 'check'
     result = run_tool('analysis/learning_check.py', '--runs', 'R50',
                       '--iters', '2', '--vals', '1', '--margin', '0',
-                      '--work-dir', work,
-                      cwd=toy_root)
+                      '--work-dir', work, '--reuse-data', cwd=toy_root)
     rows = markdown_rows((work / 'learning_check.md').read_text())
     assert [r[0] for r in rows] == ['R50'] and rows[0][2] == '2'
     assert float(rows[0][3]) >= 0 and rows[0][-1] == 'yes'

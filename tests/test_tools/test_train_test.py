@@ -2,13 +2,12 @@
 config (Mask R-CNN, COCO metric) and one mmseg config (Semantic FPN, mIoU),
 a 2-process gloo run, exact resume, and bad input."""
 import glob
-import os.path as osp
 import pickle
 import re
 
 import pytest
 import torch
-from conftest import config_path, run_tool
+from conftest import config_path, last_checkpoint, run_tool, short_run
 
 from mmattn.checkpoint import load_local, load_state_dict_file
 
@@ -16,22 +15,12 @@ MASK_RCNN = config_path('attention', 'mask-rcnn_r50_fpn_toy-coco.py')
 FPN = config_path('attention', 'fpn_r50_toy-ade20k.py')
 
 
-def short(iters, *extra):
-    """--cfg-options for a run of ``iters`` iterations, checkpoint at end."""
-    return ['--cfg-options', f'train_cfg.max_iters={iters}',
-            f'train_cfg.val_interval={iters}', *extra]
-
-
-def last_checkpoint(work_dir):
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
-
-
 @pytest.mark.slow
 def test_mmdet_mask_rcnn_train_and_test(toy_root, tmp_path):
     work_dir = tmp_path / 'det'
     train = run_tool('train.py', MASK_RCNN, '--work-dir', work_dir,
-                     *short(2, 'train_dataloader.batch_size=2'), cwd=toy_root)
+                     *short_run(2, 'train_dataloader.batch_size=2'),
+                     cwd=toy_root)
     assert 'coco/bbox_mAP' in train.output  # validation ran at the end
     out = tmp_path / 'results.pkl'
     test = run_tool('test.py', MASK_RCNN, last_checkpoint(work_dir),
@@ -51,7 +40,7 @@ def test_mmdet_mask_rcnn_train_and_test(toy_root, tmp_path):
 @pytest.mark.slow
 def test_mmseg_semantic_fpn_train_and_test(toy_root, tmp_path):
     work_dir = tmp_path / 'seg'
-    train = run_tool('train.py', FPN, '--work-dir', work_dir, *short(2),
+    train = run_tool('train.py', FPN, '--work-dir', work_dir, *short_run(2),
                      cwd=toy_root)
     assert 'mIoU' in train.output
     out = tmp_path / 'pred'
@@ -67,7 +56,7 @@ def test_mmseg_semantic_fpn_train_and_test(toy_root, tmp_path):
 def test_distributed_gloo_two_processes(toy_root, tmp_path):
     work_dir = tmp_path / 'ddp'
     result = run_tool('dist_train.sh', FPN, 2, '--work-dir', work_dir,
-                      *short(2, 'train_dataloader.batch_size=2'),
+                      *short_run(2, 'train_dataloader.batch_size=2'),
                       cwd=toy_root)
     assert "backend 'nccl' -> gloo" in result.output
     assert 'SyncBN -> BN' in result.output
@@ -80,7 +69,7 @@ def test_distributed_gloo_two_processes(toy_root, tmp_path):
 def test_resume_reproduces_uninterrupted_run(toy_root, tmp_path):
     """Train 4 iterations; separately, resume from iteration 2 and finish:
     the final weights are identical (augmentation and dropout included)."""
-    options = short(4, 'train_dataloader.batch_size=2',
+    options = short_run(4, 'train_dataloader.batch_size=2',
                     'randomness.deterministic=True',
                     'default_hooks.checkpoint.interval=2')
     full, resumed = tmp_path / 'full', tmp_path / 'resumed'

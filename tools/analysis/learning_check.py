@@ -5,8 +5,8 @@ compare them with chance.
     python tools/analysis/learning_check.py --runs R50 VAN-B0 --iters 40
 
 Trains, one after another with the same seed and the same number of
-iterations, each toy config below on CPU (data made by
-``tools/make_toy_data.py`` if missing), then writes to ``--work-dir``:
+iterations, each toy config below on CPU (data written afresh by
+``tools/make_toy_data.py``), then writes to ``--work-dir``:
 
 - ``learning_check.md`` and ``.json``: final mIoU or bbox/segm mAP, the
   chance level, and wall time of each run;
@@ -73,12 +73,12 @@ def seg_chance(data_root):
     return float(100 * np.mean((p / k) / (p + 1 / k - p / k)))
 
 
-def ensure_data(data_dir):
-    if not (osp.isdir(osp.join(data_dir, 'toy_ade20k'))
-            and osp.isdir(osp.join(data_dir, 'toy_coco'))):
-        subprocess.run([sys.executable,
-                        osp.join(ROOT, 'tools', 'make_toy_data.py'),
-                        '--out', data_dir], check=True)
+def make_data(data_dir):
+    """(Re)write the default toy sets: deterministic, and seconds, so an
+    older set left in ``data_dir`` is never what gets measured."""
+    subprocess.run([sys.executable,
+                    osp.join(ROOT, 'tools', 'make_toy_data.py'),
+                    '--out', data_dir], check=True)
 
 
 def train(config, work_dir, iters, seed, vals=1, extra=()):
@@ -118,6 +118,9 @@ def parse_args(argv=None):
                         help='validations per segmentation run (curves)')
     parser.add_argument('--work-dir', default='work_dirs/learning_check')
     parser.add_argument('--data-dir', default='data')
+    parser.add_argument('--reuse-data', action='store_true',
+                        help='train on the toy sets already in --data-dir '
+                        '(default: write them afresh)')
     parser.add_argument('--margin', type=float, default=2.0,
                         help='seg: mIoU must reach margin × chance')
     parser.add_argument('--min-map', type=float, default=0.1,
@@ -132,7 +135,8 @@ def main(argv=None):
     runs = [r for r in RUNS if not args.runs or r[0] in args.runs]
     if args.runs and len(runs) != len(args.runs):
         sys.exit(f'unknown run in {args.runs}; known: {[r[0] for r in RUNS]}')
-    ensure_data(args.data_dir)
+    if not args.reuse_data:
+        make_data(args.data_dir)
     os.makedirs(args.work_dir, exist_ok=True)
     chance = {'seg': seg_chance(osp.join(args.data_dir, 'toy_ade20k')),
               'det': 0.0}

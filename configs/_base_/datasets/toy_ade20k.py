@@ -7,7 +7,7 @@
 #
 # This base carries mmseg's runtime and the hooks mmseg keeps in its schedules,
 # so a leaf needs only a model, this file and ../schedules/toy_iters.py:
-#   _base_ = ['mmseg::_base_/models/fpn_r50.py',
+#   _base_ = ['../_base_/models/fpn_r50_toy.py',
 #             '../_base_/datasets/toy_ade20k.py',
 #             '../_base_/schedules/toy_iters.py',
 #             '../_base_/mmattn_imports.py']

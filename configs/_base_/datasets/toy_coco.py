@@ -4,7 +4,7 @@
 # This base carries mmdet's runtime (which holds the hooks) set up for
 # iteration-based training, so a leaf needs only a model, this file and
 # ../schedules/toy_iters.py:
-#   _base_ = ['mmdet::_base_/models/mask-rcnn_r50_fpn.py',
+#   _base_ = ['../_base_/models/mask-rcnn_r50_fpn_toy.py',
 #             '../_base_/datasets/toy_coco.py',
 #             '../_base_/schedules/toy_iters.py',
 #             '../_base_/mmattn_imports.py']

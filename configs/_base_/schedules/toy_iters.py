@@ -1,7 +1,7 @@
 # A short iteration-based schedule for the toy data sets on CPU: AdamW, a
 # linear warm-up, then linear (poly, power 1) decay to zero; one validation
 # at the end. Host-neutral: hooks live in the toy data set bases.
-max_iters = 300
+max_iters = 200
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
@@ -13,8 +13,8 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=10, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=30),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=30,
+         end=20),
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=20,
          end=max_iters)
 ]
 randomness = dict(seed=0)

@@ -24,6 +24,7 @@ from ..attention.lka import LKA, conv_fan_out_init
 from ..layers import (PointwiseConv2d, bn_affine, fuse_bn_conv, fuse_conv_bn,
                       scale_conv)
 from ..layers.fused import can_fuse, fused_conv, fused_linear, gelu_attr
+from ..utils import memory_format_of
 
 
 class PatchEmbed(BaseModule):
@@ -192,10 +193,10 @@ class VAN(BaseModule):
 
     ``fast=True`` (default) runs the same math faster on CPU: the dilated
     depthwise conv as polyphase parts, the whole network in channels_last
-    memory format (stage outputs are channels_last tensors), the 1×1 convs
-    as matrix products on that layout and, in eval mode without gradients,
-    oneDNN kernels with the GELUs, the LKA product and the shortcuts fused
-    into the convs (:mod:`mmattn.models.layers.fused`). ``fast=False`` is the
+    memory format (stage outputs come back in the input's format), the 1×1
+    convs as matrix products on that layout and, in eval mode without
+    gradients, oneDNN kernels with the GELUs, the LKA product and the
+    shortcuts fused into the convs (:mod:`mmattn.models.layers.fused`). ``fast=False`` is the
     straightforward per-op formulation, kept as a reference; it is also
     what runs on GPUs, where the rewrites have not been measured. For
     inference, :meth:`switch_to_deploy` also folds the batch norms and the
@@ -352,6 +353,10 @@ class VAN(BaseModule):
                     norm=getattr(self, f'norm{i + 1}'))
 
     def forward(self, x: Tensor) -> tuple:
+        # Outputs come back in the input's memory format, whatever the fast
+        # path runs in: mmcv's CPU ops (RoIAlign among them) read their
+        # input as NCHW without checking and give wrong numbers otherwise.
+        out_format = memory_format_of(x)
         layout = torch.channels_last if self.fast and x.is_cpu \
             else torch.contiguous_format
         x = x.contiguous(memory_format=layout)
@@ -364,7 +369,7 @@ class VAN(BaseModule):
             x = stage['norm'](x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
             x = x.contiguous(memory_format=layout)
             if i in self.out_indices:
-                outs.append(x)
+                outs.append(x.contiguous(memory_format=out_format))
         return tuple(outs)
 
     def _freeze_stages(self):
