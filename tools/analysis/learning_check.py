@@ -86,7 +86,7 @@ def train(config, work_dir, iters, seed, vals=1, extra=()):
     relative ``data/`` roots resolve), validating ``vals`` times; returns
     wall seconds."""
     options = [f'randomness.seed={seed}', f'train_cfg.max_iters={iters}',
-               f'train_cfg.val_interval={max(iters // vals, 1)}',
+               f'train_cfg.val_interval={max(-(-iters // vals), 1)}',
                f'default_hooks.logger.interval={min(10, max(iters // 10, 1))}',
                *_schedule_options(config, iters), *extra]
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
