@@ -4,6 +4,7 @@ a 2-process gloo run, exact resume, and bad input."""
 import glob
 import pickle
 import re
+import socket
 
 import pytest
 import torch
@@ -53,7 +54,11 @@ def test_mmseg_semantic_fpn_train_and_test(toy_root, tmp_path):
 
 
 @pytest.mark.slow
-def test_distributed_gloo_two_processes(toy_root, tmp_path):
+def test_distributed_gloo_two_processes(toy_root, tmp_path, monkeypatch):
+    # A port nothing else holds, rather than torchrun's usual 29500.
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        monkeypatch.setenv('PORT', str(probe.getsockname()[1]))
     work_dir = tmp_path / 'ddp'
     result = run_tool('dist_train.sh', FPN, 2, '--work-dir', work_dir,
                       *short_run(2, 'train_dataloader.batch_size=2'),
