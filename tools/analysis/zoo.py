@@ -31,12 +31,13 @@ What is in them:
 
 Measurements are cached in ``docs/zoo.json`` (committed) so that tables can
 be regenerated in seconds; ``--measure`` fills what is missing (about a
-minute per block on 2 cores). Latencies were measured on a shared machine:
-read the ratios, not the absolute times.
+quarter of a minute per block on 2 quiet cores). Read the latency ratios,
+not the absolute times.
 """
 import argparse
 import glob
 import json
+import os
 import os.path as osp
 import re
 import sys
@@ -322,9 +323,11 @@ def notes(cache):
         'CPU latency: UperNet\'s ResNetV1c-50 backbone (* whole model) with '
         'the block over without it, 1×3×512×512, median of interleaved runs '
         f"({s.get('cpu', '?')}, {s.get('threads', '?')} threads, "
-        f"torch {s.get('torch', '?')}, on a shared, loaded machine: ratios "
-        "below 1 for a block that adds work show how noisy they are; "
-        "`zoo.py --remeasure NAME` on a quiet machine).",
+        f"torch {s.get('torch', '?')}"
+        + (f", load average {s['load_average']:.1f} when measured"
+           if 'load_average' in s else '')
+        + '). Read the ratios; differences of a few percent are within '
+        'run-to-run noise. `zoo.py --remeasure NAME` measures again.',
     ]
     return '\n'.join(f'- {line}' for line in lines)
 
@@ -399,7 +402,8 @@ def measure(cache, remeasure=()):
     from mmattn.models.attention import registered_blocks
     cache.setdefault('settings', {}).update(
         cpu=platform.processor() or platform.machine(),
-        threads=torch.get_num_threads(), torch=torch.__version__)
+        threads=torch.get_num_threads(), torch=torch.__version__,
+        load_average=os.getloadavg()[0])
     hosts = cache.setdefault('hosts', {})
     for host in HOSTS:
         if host not in hosts or 'hosts' in remeasure:
