@@ -2,8 +2,8 @@
 attention block: registering a block is enough to be covered here.
 
 Per block: class record (paper, explicit ``_abbr_``); builds at 16, 64 and
-2048 channels; keeps the shape for odd, non-square, 1×1 and batch-1 inputs in
-train and eval mode; finite gradients for every parameter; bf16 autocast on
+2048 channels; keeps the shape and the NCHW layout for odd, non-square, 1×1
+and batch-1 inputs in train and eval mode; finite gradients for every parameter; bf16 autocast on
 CPU (forward close to float32, backward finite); ONNX export (opset 17,
 ``dynamo=False``) matching onnxruntime to 1e-4; identity at init after a
 host's init; mmdet ResNet plug-in at every position, twice with a postfix and
@@ -150,6 +150,9 @@ def test_keeps_shape(name, mode):
                 continue
             assert out.shape == x.shape, shape
             assert out.dtype == x.dtype
+            # NCHW in, NCHW out: mmcv's CPU ops (RoIAlign among them) read
+            # their input as NCHW without checking.
+            assert out.is_contiguous(), shape
             assert torch.isfinite(out).all(), shape
         wide = build(name, in_channels=64).train(mode == 'train')
         x = seeded_input(2, 64, 5, 6)
