@@ -30,6 +30,7 @@ Example:
 """
 import contextlib
 import os
+import platform
 import statistics
 import sys
 import time
@@ -38,7 +39,10 @@ from typing import Callable, Dict, List, Optional, Union
 
 import torch
 
-__all__ = ['Result', 'compare', 'peak_memory', 'format_table']
+__all__ = [
+    'Result', 'compare', 'peak_memory', 'format_table', 'machine',
+    'describe_machine'
+]
 
 
 @dataclass
@@ -230,3 +234,19 @@ def format_table(results: List[Result],
                            if mem is not None and ref.peak_bytes else '')
         rows.append(row)
     return '\n'.join('| ' + ' | '.join(row) + ' |' for row in rows)
+
+
+def machine() -> dict:
+    """What a timing depends on besides the code: torch's version and
+    threads, the CPU, and the 1-minute load average now (other jobs on the
+    machine inflate times, and threads oversubscribed by them far more)."""
+    return dict(torch=torch.__version__, threads=torch.get_num_threads(),
+                cpu=platform.processor() or platform.machine(),
+                cpus=os.cpu_count(), load_average=os.getloadavg()[0])
+
+
+def describe_machine() -> str:
+    """:func:`machine` as one line, for the head of a benchmark's output."""
+    m = machine()
+    return (f"torch {m['torch']}, {m['threads']} threads, {m['cpus']} CPUs "
+            f"({m['cpu']}), load average {m['load_average']:.1f}")

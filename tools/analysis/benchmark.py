@@ -25,14 +25,13 @@ import copy
 import json
 import os
 import os.path as osp
-import platform
 
 import torch
 from mmengine.config import DictAction
 
 from mmattn.analysis import (build_model, dummy_batch, forward_fn,
                              load_config, switch_to_deploy, train_step_fn)
-from mmattn.benchmark import compare, format_table
+from mmattn.benchmark import compare, format_table, machine
 
 
 def parse_args(argv=None):
@@ -176,9 +175,7 @@ def run(args):
     settings = dict(
         shape=args.shape * 2 if len(args.shape) == 1 else args.shape,
         batch=args.batch, device=str(device), warmup=args.warmup,
-        repeats=args.repeats, interleaved=args.compare,
-        threads=torch.get_num_threads(), torch=torch.__version__,
-        cpu=platform.processor() or platform.machine())
+        repeats=args.repeats, interleaved=args.compare, **machine())
     if device.type == 'cuda':
         settings['gpu'] = torch.cuda.get_device_name(device)
     header = ', '.join(f'{k}={v}' for k, v in settings.items())

@@ -21,13 +21,12 @@ Example::
     python tools/analysis/benchmark_attention_memory.py --repeats 5
 """
 import argparse
-import platform
 
 import torch
 from mmcv.cnn import NonLocal2d
 from mmcv.ops import CrissCrossAttention
 
-from mmattn.benchmark import compare, format_table
+from mmattn.benchmark import compare, describe_machine, format_table
 from mmattn.models.attention.criss_cross import CrissCross
 from mmattn.models.attention.danet import PAM
 from mmattn.models.attention.non_local import NonLocal
@@ -115,8 +114,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'{platform.processor() or platform.machine()}, CPU')
+    print(describe_machine())
     table = pairs()
     for block in args.blocks:
         shape, ref_name, reference, ours = table[block]

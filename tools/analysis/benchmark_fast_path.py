@@ -27,11 +27,10 @@ import argparse
 import copy
 import logging
 import os
-import platform
 
 import torch
 
-from mmattn.benchmark import compare, format_table
+from mmattn.benchmark import compare, describe_machine, format_table
 from mmattn.models.backbones import VAN, Conv2Former
 
 BACKBONES = {'VAN': VAN, 'Conv2Former': Conv2Former}
@@ -82,9 +81,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'{os.cpu_count()} CPUs ({platform.machine()}), load average '
-          f'{os.getloadavg()[0]:.1f} at start')
+    print(f'{describe_machine()} at start')
     for arch in args.archs:
         reference, fast = build_pair(BACKBONES[args.backbone], arch)
         name = f'{args.backbone}-{arch}'

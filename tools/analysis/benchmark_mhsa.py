@@ -11,11 +11,10 @@ Example::
     python tools/analysis/benchmark_mhsa.py --size 64 --repeats 5
 """
 import argparse
-import platform
 
 import torch
 
-from mmattn.benchmark import compare, format_table
+from mmattn.benchmark import compare, describe_machine, format_table
 from mmattn.models.attention.mhsa import MHSA, relative_table
 
 
@@ -63,9 +62,7 @@ def main(argv=None):
              'mmattn.MHSA (folded, SDPA)': lambda: block(x)},
             warmup=args.warmup, repeats=args.repeats)
     print(f'MHSA eval, 1×{args.channels}×{args.size}×{args.size}, '
-          f'{block.heads} heads; torch {torch.__version__}, '
-          f'{platform.processor() or platform.machine()}, '
-          f'{torch.get_num_threads()} threads')
+          f'{block.heads} heads; {describe_machine()}')
     print(format_table(results))
 
 

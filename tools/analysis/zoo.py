@@ -37,7 +37,6 @@ not the absolute times.
 import argparse
 import glob
 import json
-import os
 import os.path as osp
 import re
 import sys
@@ -397,13 +396,9 @@ def load_cache():
 
 
 def measure(cache, remeasure=()):
-    import platform
-    import torch
+    from mmattn.benchmark import machine
     from mmattn.models.attention import registered_blocks
-    cache.setdefault('settings', {}).update(
-        cpu=platform.processor() or platform.machine(),
-        threads=torch.get_num_threads(), torch=torch.__version__,
-        load_average=os.getloadavg()[0])
+    cache.setdefault('settings', {}).update(machine())
     hosts = cache.setdefault('hosts', {})
     for host in HOSTS:
         if host not in hosts or 'hosts' in remeasure:
