@@ -3,6 +3,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 from analysis_tools import load, markdown_rows, read_png
 from conftest import run_tool
@@ -34,7 +35,7 @@ def test_seg_chance_is_the_expected_iou_of_random_labels(tmp_path):
 ])
 def test_schedule_scales_with_the_iterations(iters, expected):
     config = learning_check.find_config('attention/fpn_r50_toy-ade20k.py')
-    options = learning_check._schedule_options(config, iters)
+    options = learning_check._schedule_options(Config.fromfile(config), iters)
     assert [o.split('=')[0] for o in options] == [
         'param_scheduler.0.begin', 'param_scheduler.0.end',
         'param_scheduler.1.begin', 'param_scheduler.1.end']

@@ -83,12 +83,12 @@ def make_data(data_dir):
 
 def train(config, work_dir, iters, seed, vals=1, extra=()):
     """Run tools/train.py from the current directory (where the configs'
-    relative ``data/`` roots resolve), validating ``vals`` times; returns
-    wall seconds."""
+    relative ``data/`` roots resolve), validating ``vals`` times, with the
+    ``extra`` options last; returns wall seconds."""
     options = [f'randomness.seed={seed}', f'train_cfg.max_iters={iters}',
                f'train_cfg.val_interval={max(-(-iters // vals), 1)}',
                f'default_hooks.logger.interval={min(10, max(iters // 10, 1))}',
-               *_schedule_options(config, iters), *extra]
+               *extra]
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config,
            '--work-dir', work_dir, '--cfg-options', *options]
     start = time.perf_counter()
@@ -141,15 +141,18 @@ def main(argv=None):
     chance = {'seg': seg_chance(osp.join(args.data_dir, 'toy_ade20k')),
               'det': 0.0}
     rows = []
+    from mmengine.config import Config
     for label, pattern, task in runs:
         config = find_config(pattern)
+        cfg = Config.fromfile(config)
         work_dir = osp.join(args.work_dir, label.replace(' ', '_'))
         os.makedirs(work_dir, exist_ok=True)
-        iters = args.iters or _config_iters(config)
+        iters = args.iters or cfg.train_cfg.max_iters
         print(f'{label}: {osp.relpath(config, ROOT)}, {iters} iters',
               flush=True)
         seconds = train(config, work_dir, iters, args.seed,
-                        args.vals if task == 'seg' else 1, args.cfg_options)
+                        args.vals if task == 'seg' else 1,
+                        [*_schedule_options(cfg, iters), *args.cfg_options])
         metrics = final_metrics(work_dir, task)
         main_value = metrics.get(METRICS[task][0], 0.0)
         passed = (main_value >= args.margin * chance['seg'] if task == 'seg'
@@ -180,24 +183,16 @@ def main(argv=None):
         sys.exit(1)
 
 
-def _config_iters(config):
-    from mmengine.config import Config
-    return Config.fromfile(config).train_cfg.max_iters
-
-
-def _schedule_options(config, iters):
-    """Stretch or shrink the LR schedule with the run: every scheduler's
-    ``begin`` and ``end`` scale by ``iters / max_iters`` (warm-up included,
-    at least one iteration each)."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(config)
+def _schedule_options(cfg, iters):
+    """Stretch or shrink the LR schedule of the loaded config ``cfg`` with
+    the run: every scheduler's ``begin`` and ``end`` scale by ``iters /
+    max_iters`` (warm-up included, at least one iteration each)."""
     scheds = [(i, s) for i, s in enumerate(cfg.get('param_scheduler') or [])
               if 'begin' in s and 'end' in s]
-    old = sorted({b for _, s in scheds for b in (s.begin, s.end)})
     new = {}  # old boundary -> new one, kept in order and distinct
-    for b in old:
+    for b in sorted({b for _, s in scheds for b in (s.begin, s.end)}):
         moved = round(b * iters / cfg.train_cfg.max_iters)
-        new[b] = max(moved, new[old[old.index(b) - 1]] + 1) if new else moved
+        new[b] = max(moved, max(new.values()) + 1) if new else moved
     return [f'param_scheduler.{i}.{key}={new[s[key]]}'
             for i, s in scheds for key in ('begin', 'end')]
 
