@@ -122,9 +122,9 @@ def _is_simple_region(mask):
 
 def _background(rng, size):
     """Textured background with distractor stars, rings and bars."""
-    img = _texture(rng, size, size, rng.uniform(0, 255, 3))
+    img = _texture(rng, size, size, _colour(rng))
     for _ in range(rng.integers(1, 4)):
-        colour = rng.uniform(0, 255, 3)
+        colour = _colour(rng)
         centre = rng.uniform(0, size, 2)
         scale = rng.uniform(0.08, 0.3) * size
         kind = rng.integers(3)
