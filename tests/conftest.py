@@ -65,6 +65,17 @@ def last_checkpoint(work_dir):
         return f.read().strip()
 
 
+def assert_same_weights(path, model):
+    """The checkpoint file at ``path`` holds exactly ``model``'s weights."""
+    import torch
+
+    from mmattn.checkpoint import load_state_dict_file
+    saved = load_state_dict_file(str(path))
+    assert saved.keys() == model.state_dict().keys()
+    for key, value in model.state_dict().items():
+        assert torch.equal(saved[key], value), key
+
+
 def config_path(*parts):
     """Absolute path of a config under ``configs/``."""
     return osp.join(REPO, 'configs', *parts)

@@ -3,9 +3,8 @@ mmattn's out, and foreign keys refused."""
 import re
 
 import torch
-from conftest import run_tool
+from conftest import assert_same_weights, run_tool
 
-from mmattn.checkpoint import load_state_dict_file
 from mmattn.models.backbones.van import VAN
 
 ARCH = dict(embed_dims=[8, 16, 24, 32], depths=[1, 2, 1, 1],
@@ -38,10 +37,7 @@ def test_van2mmattn(tmp_path):
                       cwd=tmp_path)
     assert 'mmpretrain layout' in result.output
     assert "depths': [1, 2, 1, 1]" in result.output
-    converted = load_state_dict_file(str(dst))
-    assert converted.keys() == model.state_dict().keys()
-    for key, value in model.state_dict().items():
-        assert torch.equal(converted[key], value), key
+    assert_same_weights(dst, model)
 
 
 def test_van2mmattn_rejects_foreign_keys(tmp_path):
