@@ -195,9 +195,9 @@ class VAN(BaseModule):
     depthwise conv as polyphase parts, the whole network in channels_last
     memory format (stage outputs come back in the input's format), the 1×1
     convs as matrix products on that layout and, in eval mode without
-    gradients, oneDNN kernels with the GELUs, the LKA product and the
-    shortcuts fused into the convs (:mod:`mmattn.models.layers.fused`). ``fast=False`` is the
-    straightforward per-op formulation, kept as a reference; it is also
+    gradients, oneDNN kernels with the GELUs, the LKA product and the shortcuts
+    fused into the convs (:mod:`mmattn.models.layers.fused`). ``fast=False`` is
+    the straightforward per-op formulation, kept as a reference; it is also
     what runs on GPUs, where the rewrites have not been measured. For
     inference, :meth:`switch_to_deploy` also folds the batch norms and the
     layer scales into the neighbouring convs.

@@ -7,12 +7,13 @@ into its ``d × d`` polyphase sub-images ``x[:, :, i::d, j::d]``, running the
 back gives exactly the dilated result: the same products, summed in the
 same order.
 
-On CPU, oneDNN and ATen run dilated depthwise kernels far slower than their
-tap count justifies; the plain kernel on the folded batch is several times
-faster (VAN's depthwise 7×7, dilation 3, padding 9: 4-10× in fp32, more in
-channels_last, see ``tools/analysis/benchmark_fast_path.py``). The folding costs
-two copies of the tensor, so the reference ``F.conv2d`` is kept for every
-case the rewrite does not cover and for comparison (``fast=False``).
+On CPU, oneDNN and ATen run dilated depthwise kernels far slower than their tap
+count justifies; the plain kernel on the folded batch is several times faster
+(VAN's depthwise 7×7, dilation 3, padding 9: 4-10× in fp32, more in
+channels_last; ``tools/analysis/benchmark_fast_path.py`` times the whole
+backbone). The folding costs two copies of the tensor, so the reference
+``F.conv2d`` is kept for every case the rewrite does not cover and for
+comparison (``fast=False``).
 """
 import torch
 import torch.nn as nn

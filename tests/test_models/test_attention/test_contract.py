@@ -1,13 +1,14 @@
 """The plug-in contract (../shared/DESIGN.md), checked for every registered
 attention block: registering a block is enough to be covered here.
 
-Per block: class record (paper, explicit ``_abbr_``); builds at 16, 64 and
-2048 channels; keeps the shape and the NCHW layout for odd, non-square, 1×1
-and batch-1 inputs in train and eval mode; finite gradients for every parameter; bf16 autocast on
-CPU (forward close to float32, backward finite); ONNX export (opset 17,
-``dynamo=False``) matching onnxruntime to 1e-4; identity at init after a
-host's init; mmdet ResNet plug-in at every position, twice with a postfix and
-next to another block; bad arguments raise a ValueError naming them.
+Per block: class record (paper, explicit ``_abbr_``); builds at 16, 64 and 2048
+channels; keeps the shape and the NCHW layout for odd, non-square, 1×1 and
+batch-1 inputs in train and eval mode; finite gradients for every parameter;
+bf16 autocast on CPU (forward close to float32, backward finite); ONNX export
+(opset 17, ``dynamo=False``) matching onnxruntime to 1e-4; identity at init
+after a host's init; mmdet ResNet plug-in at every position, twice with a
+postfix and next to another block; bad arguments raise a ValueError naming
+them.
 
 Shapes are tiny (C = 16, 7×9) to keep the file fast. Two allowances, both
 PyTorch's and not a block's: a BN over one value per channel cannot train,
