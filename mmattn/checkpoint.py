@@ -24,7 +24,8 @@ from mmengine.logging import print_log
 
 __all__ = [
     'CheckpointError', 'SAFE_GLOBALS', 'register_safe_globals', 'load_local',
-    'install_mmengine_loader', 'load_state_dict_file', 'load_pretrained'
+    'install_mmengine_loader', 'load_state_dict_file', 'load_pretrained',
+    'rename_keys'
 ]
 
 
@@ -133,6 +134,36 @@ def load_state_dict_file(filename, map_location='cpu'):
         if isinstance(checkpoint.get(key), dict):
             return checkpoint[key]
     return checkpoint
+
+
+def rename_keys(state_dict, rules):
+    r"""``state_dict`` with every key rewritten by ``rules``.
+
+    Args:
+        state_dict (dict): Checkpoint tensors by key.
+        rules (Sequence[tuple[str, str]]): ``(pattern, replacement)`` pairs
+            for ``re.sub``, applied to each key in order.
+
+    Returns:
+        dict: The same values under the new keys, in the same order.
+
+    Raises:
+        CheckpointError: two keys would get the same name.
+
+    Example:
+        >>> rename_keys({'blocks1.0.w': 1}, [(r'^blocks(\d+)', r'block\1')])
+        {'block1.0.w': 1}
+    """
+    renamed = {}
+    for key, value in state_dict.items():
+        new = key
+        for pattern, replacement in rules:
+            new = re.sub(pattern, replacement, new)
+        if new in renamed:
+            raise CheckpointError(f'renaming gives two keys the name {new!r} '
+                                  f'(one of them is {key!r})')
+        renamed[new] = value
+    return renamed
 
 
 def _matching(keys, patterns):

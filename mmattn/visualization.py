@@ -1,5 +1,5 @@
 """What an attention block attends to: its own maps, for
-``tools/analysis/visualize_attention.py``.
+``tools/analysis_tools/visualize_attention.py``.
 
 The protocol
 ------------

@@ -52,7 +52,7 @@ def test_bare_module_batch_and_train_step():
 
 def test_detector_batch_is_padded_and_has_ground_truth():
     model = build_model(load_config(
-        config_path('attention', 'mask-rcnn_r50_fpn_toy-coco.py')))
+        config_path('toy', 'mask-rcnn_r50_fpn_toy-coco.py')))
     assert task_of(model) == 'det'
     batch = dummy_batch(model, (50, 70), with_gt=True)
     assert batch['inputs'].shape == (1, 3, 64, 96)  # pad_size_divisor 32
@@ -66,7 +66,7 @@ def test_detector_batch_is_padded_and_has_ground_truth():
 
 def test_segmentor_batch_labels():
     model = build_model(load_config(
-        config_path('attention', 'fpn_r50_toy-ade20k.py')))
+        config_path('toy', 'fpn_r50_toy-ade20k.py')))
     assert task_of(model) == 'seg'
     batch = dummy_batch(model, (33, 40), with_gt=True)
     assert batch['inputs'].shape == (1, 3, 33, 40)

@@ -13,7 +13,7 @@ import mmattn  # noqa: F401  (makes mmattn:: resolvable)
 
 def test_mmattn_scoped_base_resolves(tmp_path):
     path = tmp_path / 'leaf.py'
-    path.write_text("_base_ = 'mmattn::attention/fpn_r50_toy-ade20k.py'\n"
+    path.write_text("_base_ = 'mmattn::toy/fpn_r50_toy-ade20k.py'\n"
                     "model = dict(decode_head=dict(num_classes=5))\n")
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'mmseg'

@@ -90,7 +90,7 @@ fi
 say "installing mmengine, mmdet, mmsegmentation, extras and mmattn (editable)"
 pip_install --no-build-isolation -e "$ROOT[tests,analysis]"
 # pytorch-grad-cam declares torchvision, which has no CPU build here; it uses
-# it only for helpers that tools/analysis/visualize_attention.py does not call.
+# it only for helpers that tools/analysis_tools/visualize_attention.py does not call.
 pip_install --no-deps grad-cam ttach
 
 "$PY" "$ROOT/tools/check_env.py"

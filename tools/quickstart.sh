@@ -4,7 +4,7 @@
 #   bash tools/quickstart.sh [CONFIG]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_python.sh"
-CONFIG="${1:-configs/van/fpn_van-b0_toy-ade20k.py}"
+CONFIG="${1:-configs/toy/fpn_van-b0_toy-ade20k.py}"
 NAME="$(basename "$CONFIG" .py)"
 WORK_DIR="work_dirs/$NAME"
 

@@ -1,6 +1,25 @@
 """Small helpers that more than one model file needs."""
 
 
+def positive_int(value, name):
+    """``value`` if it is a positive int (``True`` is not a count).
+
+    Raises:
+        ValueError: naming ``name`` otherwise.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f'{name} must be a positive int, got {value!r}')
+    return value
+
+
+def is_pretrained(init_cfg):
+    """Whether ``init_cfg`` (a dict, a list of them or None) loads a
+    ``Pretrained`` checkpoint."""
+    cfgs = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
+    return any(isinstance(c, dict) and c.get('type') == 'Pretrained'
+               for c in cfgs)
+
+
 def make_divisible(value, divisor=8, min_value=None, round_limit=0.9):
     """Round ``value`` to a multiple of ``divisor``, not below ``round_limit``
     of it (as in MobileNet, mmcv and timm)."""
@@ -21,12 +40,11 @@ def reduced_channels(in_channels, ratio, min_channels=0, divisor=1):
         ValueError: naming ``in_channels`` or ``ratio`` if the result would
             leave no channels.
     """
-    if not isinstance(in_channels, int) or in_channels <= 0:
-        raise ValueError(f'in_channels must be a positive int, '
-                         f'got {in_channels!r}')
+    positive_int(in_channels, 'in_channels')
     if isinstance(ratio, float) and 0 < ratio <= 1:
         width = in_channels * ratio
-    elif isinstance(ratio, int) and ratio >= 1:
+    elif isinstance(ratio, int) and not isinstance(ratio, bool) \
+            and ratio >= 1:
         width = in_channels / ratio
     else:
         raise ValueError(f'ratio must be an int reduction >= 1 or a float '
@@ -59,10 +77,13 @@ def positive_pair(value, name):
     Raises:
         ValueError: naming ``name`` for anything else.
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    def ok(v):
+        return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+    if ok(value):
         return value, value
-    if (isinstance(value, (tuple, list)) and len(value) == 2
-            and all(isinstance(v, int) and v > 0 for v in value)):
+    if isinstance(value, (tuple, list)) and len(value) == 2 \
+            and all(ok(v) for v in value):
         return tuple(value)
     raise ValueError(f'{name} must be a positive int or a pair of them, '
                      f'got {value!r}')

@@ -29,13 +29,10 @@ def test_every_config_of_the_issue_exists():
                  for i in range(4)}
     expected |= {f'upernet_van-b{i}_4xb4-160k_ade20k-512x512.py'
                  for i in range(7)}
-    expected |= {'fpn_van-b0_toy-ade20k.py',
-                 'mask-rcnn_van-b0_fpn_toy-coco.py'}
     assert expected == set(CONFIGS)
 
 
-@pytest.mark.parametrize('name', [n for n in CONFIGS if 'coco.py' in n
-                                  and 'toy' not in n])
+@pytest.mark.parametrize('name', [n for n in CONFIGS if 'coco.py' in n])
 def test_detection_hyperparameters(name):
     cfg = load(name)
     optimizer = cfg.optim_wrapper.optimizer

@@ -6,11 +6,11 @@ import sys
 import numpy as np
 
 TOOLS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-                 'tools', 'analysis')
+                 'tools', 'analysis_tools')
 
 
 def load(name):
-    """``tools/analysis/<name>.py`` as a module (its folder on sys.path, as
+    """``tools/analysis_tools/<name>.py`` as a module (its folder on sys.path, as
     when it runs as a script)."""
     if TOOLS not in sys.path:
         sys.path.insert(0, TOOLS)

@@ -47,8 +47,8 @@ def test_without_compare_no_ratios_and_deploy_note(capsys):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('config', [
-    ('attention', 'fpn_r50_toy-ade20k.py'),
-    ('attention', 'mask-rcnn_r50_fpn_toy-coco.py'),
+    ('toy', 'fpn_r50_toy-ade20k.py'),
+    ('toy', 'mask-rcnn_r50_fpn_toy-coco.py'),
 ])
 def test_det_and_seg_configs_infer_and_train(config, capsys):
     benchmark.main([config_path(*config), '--shape', '64', '--modes', 'infer',

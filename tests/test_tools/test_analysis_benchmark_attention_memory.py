@@ -1,4 +1,4 @@
-"""tools/analysis/benchmark_attention_memory.py on small maps: every pair
+"""tools/analysis_tools/benchmark_attention_memory.py on small maps: every pair
 agrees numerically, and each comparison prints one table with ratios."""
 import re
 

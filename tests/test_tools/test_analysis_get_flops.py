@@ -34,7 +34,7 @@ def test_rows_per_module_of_a_block():
 
 @pytest.mark.slow
 def test_detector_config_rows_and_caveats(capsys):
-    get_flops.main([config_path('attention', 'mask-rcnn_r50_fpn_toy-coco.py'),
+    get_flops.main([config_path('toy', 'mask-rcnn_r50_fpn_toy-coco.py'),
                     '--shape', '96', '128'])
     out = capsys.readouterr().out
     assert 'input shape: (1, 3, 96, 128)' in out
@@ -47,7 +47,7 @@ def test_detector_config_rows_and_caveats(capsys):
 
 def test_segmentor_config_rows():
     result = get_flops.get_flops(
-        config_path('attention', 'fpn_r50_toy-ade20k.py'), (64, 96))
+        config_path('toy', 'fpn_r50_toy-ade20k.py'), (64, 96))
     rows = {name: flops for name, _, flops in result['rows']}
     assert set(rows) == {'data_preprocessor', 'backbone', 'neck',
                          'decode_head'}

@@ -34,7 +34,7 @@ def test_seg_chance_is_the_expected_iou_of_random_labels(tmp_path):
     (2, ['0', '1', '1', '2']),  # shorter than the warm-up
 ])
 def test_schedule_scales_with_the_iterations(iters, expected):
-    config = learning_check.find_config('attention/fpn_r50_toy-ade20k.py')
+    config = learning_check.find_config('toy/fpn_r50_toy-ade20k.py')
     options = learning_check._schedule_options(Config.fromfile(config), iters)
     assert [o.split('=')[0] for o in options] == [
         'param_scheduler.0.begin', 'param_scheduler.0.end',
@@ -45,7 +45,7 @@ def test_schedule_scales_with_the_iterations(iters, expected):
 @pytest.mark.slow
 def test_two_iterations_of_one_run_end_to_end(toy_root, tmp_path):
     work = tmp_path / 'check'
-    result = run_tool('analysis/learning_check.py', '--runs', 'R50',
+    result = run_tool('analysis_tools/learning_check.py', '--runs', 'R50',
                       '--iters', '2', '--vals', '1', '--margin', '0',
                       '--work-dir', work, '--reuse-data', cwd=toy_root)
     rows = markdown_rows((work / 'learning_check.md').read_text())

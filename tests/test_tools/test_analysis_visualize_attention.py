@@ -119,7 +119,7 @@ def test_blocks_pick_the_last_of_each_stage(trained):
 
 @pytest.mark.slow
 def test_untrained_config_on_the_demo_photo(tmp_path, capsys):
-    vis.main([config_path('attention', 'fpn_r50_toy-ade20k.py'),
+    vis.main([config_path('toy', 'fpn_r50_toy-ade20k.py'),
               '--shape', '96', '128', '--out-dir', str(tmp_path)])
     out = capsys.readouterr().out
     assert vis.UNTRAINED in out

@@ -1,6 +1,6 @@
 """The backbones through the tools: a toy train + test of each backbone's
 detector and segmentor (tools/train.py, tools/test.py), and the fast-path
-benchmark (tools/analysis/benchmark_fast_path.py)."""
+benchmark (tools/analysis_tools/benchmark_fast_path.py)."""
 import re
 
 import pytest
@@ -11,10 +11,10 @@ BBOX_MAP, MIOU = r'coco/bbox_mAP: -?[0-9.]+', r'mIoU: [0-9.]+'
 
 @pytest.mark.slow
 @pytest.mark.parametrize('config, metric', [
-    ('van/mask-rcnn_van-b0_fpn_toy-coco.py', BBOX_MAP),
-    ('van/fpn_van-b0_toy-ade20k.py', MIOU),
-    ('conv2former/mask-rcnn_conv2former-n_fpn_toy-coco.py', BBOX_MAP),
-    ('conv2former/fpn_conv2former-n_toy-ade20k.py', MIOU),
+    ('toy/mask-rcnn_van-b0_fpn_toy-coco.py', BBOX_MAP),
+    ('toy/fpn_van-b0_toy-ade20k.py', MIOU),
+    ('toy/mask-rcnn_conv2former-n_fpn_toy-coco.py', BBOX_MAP),
+    ('toy/fpn_conv2former-n_toy-ade20k.py', MIOU),
 ])
 def test_toy_train_and_test(config, metric, toy_root, tmp_path):
     path = config_path(config)
@@ -35,7 +35,7 @@ def test_toy_train_and_test(config, metric, toy_root, tmp_path):
     ('Conv2Former', 'n', ('reference', 'fast')),
 ])
 def test_benchmark_fast_path_prints_ratios(backbone, arch, cases, tmp_path):
-    result = run_tool('analysis/benchmark_fast_path.py', backbone, '--archs',
+    result = run_tool('analysis_tools/benchmark_fast_path.py', backbone, '--archs',
                       arch, '--size', 64, '--warmup', 0, '--repeats', 1,
                       cwd=tmp_path)
     inference, train = result.output.split(f'{backbone}-{arch} train step')

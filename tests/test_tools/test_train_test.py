@@ -12,8 +12,8 @@ from conftest import config_path, last_checkpoint, run_tool, short_run
 
 from mmattn.checkpoint import load_local, load_state_dict_file
 
-MASK_RCNN = config_path('attention', 'mask-rcnn_r50_fpn_toy-coco.py')
-FPN = config_path('attention', 'fpn_r50_toy-ade20k.py')
+MASK_RCNN = config_path('toy', 'mask-rcnn_r50_fpn_toy-coco.py')
+FPN = config_path('toy', 'fpn_r50_toy-ade20k.py')
 
 
 @pytest.mark.slow

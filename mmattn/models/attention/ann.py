@@ -62,7 +62,7 @@ class _PyramidAttention(AttentionBlock):
 
     def __init__(self, in_channels, low_channels, ratio, pool_scales,
                  share_key_query, norm_cfg, act_cfg, init_cfg):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if not pool_scales or any(
                 not isinstance(s, int) or s < 1 for s in pool_scales):
             raise ValueError(f'pool_scales must be positive ints, '

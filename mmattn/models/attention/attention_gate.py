@@ -75,7 +75,7 @@ class AttentionGate(AttentionBlock):
                  sub_sample=2,
                  norm_cfg=dict(type='BN'),
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         inter = reduced_channels(in_channels, ratio, min_channels=1)
         gating_channels = gating_channels or in_channels
         for name, value in (('gating_channels', gating_channels),

@@ -81,7 +81,7 @@ class BAM(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if fusion not in FUSIONS:
             raise ValueError(f'fusion must be one of {FUSIONS}, '
                              f'got {fusion!r}')

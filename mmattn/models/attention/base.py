@@ -5,13 +5,16 @@ from typing import ClassVar, Optional
 from mmengine.model import BaseModule
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
 
 FAMILIES = ('channel', 'spatial', 'channel-spatial', 'branch', 'self-attention')
 
 
 @dataclass(frozen=True)
 class Paper:
-    """Where a block comes from; zoo tables and the docs are built from it.
+    """Where a block comes from: the one record of its paper. The zoo tables,
+    the configs' metafiles and the docs are generated from it or checked
+    against it.
 
     Args:
         title (str): Paper title.
@@ -39,19 +42,56 @@ class Paper:
 class AttentionBlock(BaseModule):
     """Base of every mmattn block: ``forward(x: N×C×H×W) -> N×C×H×W``.
 
-    The plug-in contract (``../shared/DESIGN.md``): the first argument is
-    ``in_channels`` (mmdet's ResNet passes it by keyword), any H and W work,
-    and ``_abbr_`` names the layer inside a ResNet block.
+    A block is a plug-in wherever a feature map of ``in_channels`` channels
+    flows: mmdet's and mmseg's ResNet ``plugins``, the context module of
+    :class:`~mmattn.models.heads.AttentionHead`, FPN levels through
+    :class:`~mmattn.models.necks.AttentionNeck`, the ``attention=`` hook of
+    the mobile backbones. ``docs/blocks.md`` states the whole contract and
+    the checklist for adding a block; in short:
+
+    - ``__init__(self, in_channels, ..., init_cfg=None)``: the hosts pass
+      the channel count as the keyword ``in_channels``; this base checks it
+      (a positive int, ``True`` refused) and stores it.
+    - ``forward`` keeps the shape, dtype and NCHW layout of its input, for
+      any H and W (odd, non-square, 1×1) and batch 1.
+    - ``_abbr_`` is set on the class: it names the layer in a ResNet block.
+    - ``paper`` is the block's :class:`Paper`.
+    - The block's own initialisation (the zero or identity start a paper
+      prescribes) lives in :meth:`reset_parameters`.
 
     Class attributes:
         paper (Paper): where the block comes from.
-        identity_at_init (bool): the paper zero-initialises the block so that
-            it starts as the identity; ``init_weights`` must restore that
-            after a host's init (e.g. mmdet ResNet's Kaiming init).
+        identity_at_init (bool): :meth:`reset_parameters` makes the block the
+            identity, as its paper starts it.
     """
     paper: ClassVar[Optional[Paper]] = None
     identity_at_init: ClassVar[bool] = False
     _abbr_ = 'attn'
+
+    def __init__(self, in_channels: int, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.in_channels = positive_int(in_channels, 'in_channels')
+
+    def reset_parameters(self):
+        """The block's own initialisation; by default PyTorch's, kept.
+
+        Override it for what the paper or the official code prescribes (a
+        zero-initialised last layer, an identity gate). It is applied by
+        :meth:`init_weights`, so it survives the host's initialisers.
+        """
+
+    def init_weights(self):
+        """``init_cfg`` if the block has one, else :meth:`reset_parameters`.
+
+        A host's initialisers (mmdet ResNet's Kaiming init of every conv)
+        run before its children's ``init_weights``, so the block's own
+        initialisation comes last and holds. A block given its own
+        ``init_cfg`` gets exactly that instead, and a ``Pretrained`` load is
+        never overwritten.
+        """
+        super().init_weights()
+        if self.init_cfg is None:
+            self.reset_parameters()
 
 
 def registered_blocks():

@@ -75,7 +75,7 @@ class BilinearAttention(AttentionBlock):
                  norm_cfg=dict(type='BN'),
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         m = reduced_channels(in_channels, ratio)
         rows = [d + t for d in range(m) for t in range(m - d)]
         cols = [t for d in range(m) for t in range(m - d)]

@@ -78,7 +78,7 @@ class CBAM(AttentionBlock):
                  act_cfg: dict = dict(type='ReLU'),
                  norm_cfg: Optional[dict] = dict(type='BN', momentum=0.01),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         hidden = reduced_channels(in_channels, ratio)
         self.in_channels = in_channels
         self.channel_mlp = ChannelMLP(in_channels, hidden, act_cfg=act_cfg)

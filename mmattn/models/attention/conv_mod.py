@@ -88,7 +88,7 @@ class ConvMod(AttentionBlock):
 
     def __init__(self, in_channels: int, kernel_size: int = 11,
                  fast: bool = True, init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         _positive_int('in_channels', in_channels)
         _positive_int('kernel_size', kernel_size)
         if kernel_size % 2 == 0:

@@ -74,7 +74,7 @@ class CoordAttention(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='HSwish'),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         hidden = reduced_channels(in_channels, ratio,
                                   min_channels=min_channels)
         self.in_channels = in_channels

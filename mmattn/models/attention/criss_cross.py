@@ -76,7 +76,7 @@ class CrissCross(AttentionBlock):
                  reduction: int = 8,
                  recurrence: int = 2,
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int, '
                              f'got {in_channels!r}')

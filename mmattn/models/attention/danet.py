@@ -34,7 +34,7 @@ class _Residual(AttentionBlock):
     identity_at_init = True
 
     def __init__(self, in_channels: int, init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int, '
                              f'got {in_channels!r}')

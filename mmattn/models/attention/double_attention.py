@@ -62,7 +62,7 @@ class DoubleAttention(AttentionBlock):
                  ratio: Union[float, int] = 1 / 4,
                  num_descriptors: Optional[int] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         mid = reduced_channels(in_channels, ratio)
         num_descriptors = mid if num_descriptors is None else num_descriptors
         if not isinstance(num_descriptors, int) or num_descriptors < 1:

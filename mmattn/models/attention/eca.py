@@ -72,7 +72,7 @@ class ECA(AttentionBlock):
                  gamma=2,
                  beta=1,
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         if not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int, '
                              f'got {in_channels!r}')

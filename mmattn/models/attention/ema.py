@@ -104,7 +104,7 @@ class EMAU(AttentionBlock):
                  momentum: float = 0.1,
                  norm_cfg: dict = dict(type='BN'),
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         for name, value in (('in_channels', in_channels),
                             ('num_bases', num_bases),
                             ('num_stages', num_stages)):

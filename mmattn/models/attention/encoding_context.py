@@ -63,7 +63,7 @@ class EncodingContext(AttentionBlock):
                  norm_cfg=dict(type='BN'),
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         for name, value in (('in_channels', in_channels),
                             ('num_codes', num_codes)):
             if not isinstance(value, int) or value <= 0:

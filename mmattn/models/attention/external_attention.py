@@ -68,7 +68,7 @@ class ExternalAttention(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  eps: float = 1e-9,
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int, '
                              f'got {in_channels!r}')

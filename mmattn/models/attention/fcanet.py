@@ -116,7 +116,7 @@ class FcaNet(AttentionBlock):
                  freq_sel_method='top16',
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         if freq_sel_method not in FREQ_METHODS:
             raise ValueError(f'freq_sel_method must be one of '
                              f'{FREQ_METHODS}, got {freq_sel_method!r}')

@@ -85,7 +85,7 @@ class GlobalContext(AttentionBlock):
                  pooling_type: str = 'att',
                  fusion_types: Sequence[str] = ('channel_add', ),
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if pooling_type not in ('att', 'avg'):
             raise ValueError(f"pooling_type must be 'att' or 'avg', "
                              f'got {pooling_type!r}')

@@ -73,7 +73,7 @@ class GSoP(AttentionBlock):
                  norm_cfg=dict(type='BN'),
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         for name, value in (('in_channels', in_channels),
                             ('hidden_channels', hidden_channels),
                             ('reduction_stride', reduction_stride)):

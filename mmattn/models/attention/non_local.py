@@ -93,7 +93,7 @@ class NonLocal(AttentionBlock):
                  sub_sample: bool = False,
                  norm_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
         if not isinstance(reduction, int) or reduction < 1:

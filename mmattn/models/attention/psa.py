@@ -134,7 +134,7 @@ class PSA(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         channels = reduced_channels(in_channels, ratio)
         self.mask_size = positive_pair(mask_size, 'mask_size')
         if psa_type not in self.psa_types:

@@ -96,7 +96,7 @@ class ResidualAttention(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         for name, value, low in (('depth', depth, 1),
                                  ('pre_post_units', pre_post_units, 0),
                                  ('trunk_units', trunk_units, 0),

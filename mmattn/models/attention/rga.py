@@ -104,7 +104,7 @@ class RGA(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         self.spatial_size = positive_pair(spatial_size, 'spatial_size')
         if not (use_spatial or use_channel):
             raise ValueError('use_spatial and use_channel are both False: '

@@ -76,7 +76,7 @@ class SCConv(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if not isinstance(in_channels, int) or in_channels < 2 \
                 or in_channels % 2:
             raise ValueError(f'in_channels must be an even positive int, '

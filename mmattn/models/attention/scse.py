@@ -70,7 +70,7 @@ class scSE(AttentionBlock):
                  fusion: str = 'max',
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if fusion not in FUSIONS:
             raise ValueError(f'fusion must be one of {FUSIONS}, '
                              f'got {fusion!r}')

@@ -58,7 +58,7 @@ class SE(AttentionBlock):
                  act_cfg=dict(type='ReLU'),
                  gate_cfg=dict(type='Sigmoid'),
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         hidden = reduced_channels(in_channels, ratio)
         self.fc = ChannelMLP(in_channels, hidden, act_cfg=act_cfg)
         self.gate = build_activation_layer(gate_cfg)

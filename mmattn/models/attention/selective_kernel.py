@@ -75,7 +75,7 @@ class SK(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         hidden = reduced_channels(in_channels, ratio,
                                   min_channels=min_channels)
         if not isinstance(groups, int) or groups < 1 \

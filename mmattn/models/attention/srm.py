@@ -53,7 +53,7 @@ class SRM(AttentionBlock):
     _abbr_ = 'srm'
 
     def __init__(self, in_channels, norm_cfg=dict(type='BN'), init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         if not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int, '
                              f'got {in_channels!r}')

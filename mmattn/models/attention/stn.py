@@ -87,7 +87,7 @@ class STN(AttentionBlock):
                  act_cfg=dict(type='ReLU'),
                  padding_mode='zeros',
                  init_cfg=None):
-        super().__init__(init_cfg)
+        super().__init__(in_channels, init_cfg)
         hidden = reduced_channels(in_channels, ratio, min_channels=8)
         if padding_mode not in ('zeros', 'border', 'reflection'):
             raise ValueError(f"padding_mode must be 'zeros', 'border' or "

@@ -69,7 +69,7 @@ class TripletAttention(AttentionBlock):
                  spatial: bool = True,
                  norm_cfg: Optional[dict] = dict(type='BN', momentum=0.01),
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(in_channels, init_cfg)
         if not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int, '
                              f'got {in_channels!r}')

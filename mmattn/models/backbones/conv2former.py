@@ -159,7 +159,7 @@ class Conv2Former(BaseModule):
     scales folded into the convs before them and element-wise ops in place
     where autograd allows; the result is the same up to float rounding, in
     the same dtypes under autocast (see
-    ``tools/analysis/benchmark_fast_path.py`` for the speed). Outputs
+    ``tools/analysis_tools/benchmark_fast_path.py`` for the speed). Outputs
     have the memory format of the input. ``fast=False`` runs the official
     formulation.
 

@@ -10,7 +10,7 @@ same order.
 On CPU, oneDNN and ATen run dilated depthwise kernels far slower than their tap
 count justifies; the plain kernel on the folded batch is several times faster
 (VAN's depthwise 7×7, dilation 3, padding 9: 4-10× in fp32, more in
-channels_last; ``tools/analysis/benchmark_fast_path.py`` times the whole
+channels_last; ``tools/analysis_tools/benchmark_fast_path.py`` times the whole
 backbone). The folding costs two copies of the tensor, so the reference
 ``F.conv2d`` is kept for every case the rewrite does not cover and for
 comparison (``fast=False``).

@@ -19,7 +19,7 @@ ITERS = 6
 @pytest.mark.slow
 @pytest.mark.parametrize('tag', ['nl', 'cc', 'da'])
 def test_toy_training_and_evaluation(tag, toy_root, tmp_path):
-    config = config_path('attention',
+    config = config_path('toy',
                          f'attention-head-{tag}_r18-d8-tiny_toy-ade20k.py')
     result = run_tool(
         'train.py', config, '--work-dir', tmp_path, '--cfg-options',

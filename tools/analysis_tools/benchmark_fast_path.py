@@ -20,8 +20,8 @@ ratios come from one run even on a loaded machine.
 
 Example::
 
-    python tools/analysis/benchmark_fast_path.py VAN --archs b0 b2
-    python tools/analysis/benchmark_fast_path.py Conv2Former --archs n t
+    python tools/analysis_tools/benchmark_fast_path.py VAN --archs b0 b2
+    python tools/analysis_tools/benchmark_fast_path.py Conv2Former --archs n t
 """
 import argparse
 import copy

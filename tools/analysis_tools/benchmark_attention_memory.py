@@ -18,7 +18,7 @@ agree before timing.
 
 Example::
 
-    python tools/analysis/benchmark_attention_memory.py --repeats 5
+    python tools/analysis_tools/benchmark_attention_memory.py --repeats 5
 """
 import argparse
 

@@ -8,7 +8,7 @@ and runs SDPA's fused kernel, which never holds an HW×HW matrix.
 
 Example::
 
-    python tools/analysis/benchmark_mhsa.py --size 64 --repeats 5
+    python tools/analysis_tools/benchmark_mhsa.py --size 64 --repeats 5
 """
 import argparse
 

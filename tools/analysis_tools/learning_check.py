@@ -1,8 +1,8 @@
 """Do the models learn? Train the toy configs through tools/train.py and
 compare them with chance.
 
-    python tools/analysis/learning_check.py                 # all runs
-    python tools/analysis/learning_check.py --runs R50 VAN-B0 --iters 40
+    python tools/analysis_tools/learning_check.py                 # all runs
+    python tools/analysis_tools/learning_check.py --runs R50 VAN-B0 --iters 40
 
 Trains, one after another with the same seed and the same number of
 iterations, each toy config below on CPU (data written afresh by
@@ -37,13 +37,13 @@ from analyze_logs import find_log, load_log, plot_curves  # noqa: E402
 
 # label, config glob (relative to configs/), task
 RUNS = [
-    ('VAN-B0', 'van/fpn_van-b0*_toy-ade20k.py', 'seg'),
-    ('Conv2Former-N', 'conv2former/fpn_conv2former-n*_toy-ade20k.py', 'seg'),
-    ('R50', 'attention/fpn_r50_toy-ade20k.py', 'seg'),
-    ('R50+CoordAttention', 'attention/fpn_r50-coord*_toy-ade20k.py', 'seg'),
-    ('R50+GlobalContext', 'attention/fpn_r50-gcb*_toy-ade20k.py', 'seg'),
-    ('VAN-B0 Mask R-CNN', 'van/mask-rcnn_van-b0*_toy-coco.py', 'det'),
-    ('R50 Mask R-CNN', 'attention/mask-rcnn_r50_fpn_toy-coco.py', 'det'),
+    ('VAN-B0', 'toy/fpn_van-b0*_toy-ade20k.py', 'seg'),
+    ('Conv2Former-N', 'toy/fpn_conv2former-n*_toy-ade20k.py', 'seg'),
+    ('R50', 'toy/fpn_r50_toy-ade20k.py', 'seg'),
+    ('R50+CoordAttention', 'toy/fpn_r50-coord*_toy-ade20k.py', 'seg'),
+    ('R50+GlobalContext', 'toy/fpn_r50-gcb*_toy-ade20k.py', 'seg'),
+    ('VAN-B0 Mask R-CNN', 'toy/mask-rcnn_van-b0*_toy-coco.py', 'det'),
+    ('R50 Mask R-CNN', 'toy/mask-rcnn_r50_fpn_toy-coco.py', 'det'),
 ]
 METRICS = {'seg': ['mIoU'], 'det': ['coco/bbox_mAP', 'coco/segm_mAP']}
 
