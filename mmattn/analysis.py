@@ -23,7 +23,7 @@ from torch import nn
 
 __all__ = [
     'load_config', 'build_model', 'task_of', 'dummy_batch', 'forward_fn',
-    'train_step_fn', 'complexity', 'switch_to_deploy', 'format_count'
+    'train_step_fn', 'complexity', 'optimize', 'format_count'
 ]
 
 
@@ -247,22 +247,18 @@ def train_step_fn(model, batch):
     return step
 
 
-def switch_to_deploy(model):
-    """Call ``switch_to_deploy()`` on the outermost submodules that have one
-    (a backbone's own method switches its blocks; they are not switched
-    twice).
+def optimize(model):
+    """:func:`mmattn.models.optimize_for_inference` on ``model``, in place.
 
     Returns:
-        int: How many modules switched (0: the model has no deploy mode).
+        int: How many modules it swapped for their inference forms (0: the
+        model has none, and runs unchanged).
     """
-    outer = []
-    for name, m in model.named_modules():
-        inside = any(name.startswith(f'{o}.') or not o for o, _ in outer)
-        if hasattr(m, 'switch_to_deploy') and not inside:
-            outer.append((name, m))
-    for _, m in outer:
-        m.switch_to_deploy()
-    return len(outer)
+    from mmattn.models.inference import (INFERENCE_FORMS,
+                                         optimize_for_inference)
+    count = sum(type(m) in INFERENCE_FORMS for m in model.modules())
+    optimize_for_inference(model)
+    return count
 
 
 def complexity(model, batch, depth=1):

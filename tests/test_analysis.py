@@ -3,7 +3,7 @@ from torch import nn
 
 from conftest import config_path
 from mmattn.analysis import (build_model, dummy_batch, format_count,
-                             load_config, switch_to_deploy, task_of,
+                             load_config, optimize, task_of,
                              train_step_fn)
 
 
@@ -82,29 +82,15 @@ def test_build_model_survives_train_overrides_returning_none():
     assert dummy_batch(model, (32, 32))['inputs'].shape == (1, 3, 32, 32)
 
 
-def test_switch_to_deploy_counts_modules():
-
-    class Fusable(nn.Module):
-        deployed = False
-
-        def switch_to_deploy(self):
-            self.deployed = True
-
-    class Backbone(Fusable):  # switches its own blocks
-
-        def __init__(self):
-            super().__init__()
-            self.block = Fusable()
-
-        def switch_to_deploy(self):
-            assert not self.block.deployed, 'switched twice'
-            self.block.switch_to_deploy()
-            self.deployed = True
-
-    model = nn.Sequential(Fusable(), nn.ReLU(), Backbone())
-    assert switch_to_deploy(model) == 2
-    assert model[0].deployed and model[2].deployed and model[2].block.deployed
-    assert switch_to_deploy(nn.ReLU()) == 0
+def test_optimize_counts_the_swapped_modules():
+    from mmattn.models import VAN
+    tiny = dict(embed_dims=[8, 8, 8, 8], depths=[1, 2, 1, 1],
+                mlp_ratios=[2, 2, 2, 2])
+    model = nn.Sequential(VAN(tiny), nn.ReLU())
+    assert optimize(model) == 4 + 5  # patch embeds and blocks
+    assert not model.training
+    assert optimize(model) == 0  # nothing left to swap
+    assert optimize(nn.ReLU()) == 0
 
 
 def test_format_count():

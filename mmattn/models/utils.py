@@ -58,10 +58,23 @@ def reduced_channels(in_channels, ratio, min_channels=0, divisor=1):
     return width
 
 
+def init_conv_fan_out(conv):
+    """The conv init of VAN (and of the ConvNets before it): weight
+    ~ N(0, 2 / fan_out) with fan_out the kernel area times out_channels /
+    groups, bias 0."""
+    import math
+
+    import torch.nn as nn
+    fan_out = conv.kernel_size[0] * conv.kernel_size[1] * conv.out_channels
+    nn.init.normal_(conv.weight, 0, math.sqrt(2.0 / (fan_out // conv.groups)))
+    if conv.bias is not None:
+        nn.init.zeros_(conv.bias)
+
+
 def memory_format_of(x):
     """``torch.channels_last`` if the 4-d tensor ``x`` is laid out so (and
     not also contiguous, as a 1×1 map or a single channel is), else
-    ``torch.contiguous_format``: the format a fast path that runs in
+    ``torch.contiguous_format``: the format a model that runs in
     channels_last hands its output back in."""
     import torch
     if x.is_contiguous(memory_format=torch.channels_last) \

@@ -35,14 +35,14 @@ def test_compare_modes_and_precisions_writes_table_json_and_chart(
     read_png(tmp_path / 'benchmark.png')
 
 
-def test_without_compare_no_ratios_and_deploy_note(capsys):
-    benchmark.main([CBAM, '--shape', '8', '--deploy', 'both', '--warmup', '0',
+def test_without_compare_no_ratios_and_inference_form_note(capsys):
+    benchmark.main([CBAM, '--shape', '8', '--optimize', 'both', '--warmup', '0',
                     '--repeats', '1', '--no-memory'])
     out = capsys.readouterr().out
     rows = markdown_rows(out)
-    assert [r[0] for r in rows] == ['CBAM infer', 'CBAM infer deploy']
+    assert [r[0] for r in rows] == ['CBAM infer', 'CBAM infer optimized']
     assert '/ first' not in out and 'memory' not in out.split('\n\n')[1]
-    assert 'CBAM has no deploy mode' in out
+    assert 'CBAM has no inference form' in out
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ benchmark (tools/analysis_tools/benchmark_fast_path.py)."""
 import re
 
 import pytest
+import torch
 from conftest import config_path, last_checkpoint, run_tool, short_run
 
 BBOX_MAP, MIOU = r'coco/bbox_mAP: -?[0-9.]+', r'mIoU: [0-9.]+'
@@ -30,17 +31,41 @@ def test_toy_train_and_test(config, metric, toy_root, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('backbone, arch, cases', [
-    ('VAN', 'b0', ('reference', 'fast', 'deploy')),
-    ('Conv2Former', 'n', ('reference', 'fast')),
-])
-def test_benchmark_fast_path_prints_ratios(backbone, arch, cases, tmp_path):
-    result = run_tool('analysis_tools/benchmark_fast_path.py', backbone, '--archs',
-                      arch, '--size', 64, '--warmup', 0, '--repeats', 1,
-                      cwd=tmp_path)
+@pytest.mark.parametrize('backbone, arch', [('VAN', 'b0'),
+                                            ('Conv2Former', 'n')])
+def test_benchmark_fast_path_prints_ratios(backbone, arch, tmp_path):
+    result = run_tool('analysis_tools/benchmark_fast_path.py', backbone,
+                      '--archs', arch, '--size', 64, '--warmup', 0,
+                      '--repeats', 1, '--no-compile', cwd=tmp_path)
     inference, train = result.output.split(f'{backbone}-{arch} train step')
     assert f'{backbone}-{arch} inference, (1, 3, 64, 64)' in inference
-    for case in cases:
-        assert re.search(rf'\| {case} \|.*\| [0-9.]+× \|', inference), case
+    assert re.findall(r'\| (\w+) \|.*\| [0-9.]+× \|', inference) == [
+        'reference', 'default', 'optimized']
     assert re.findall(r'\| (\w+) \|.*\| [0-9.]+× \|', train) == [
-        'reference', 'fast']
+        'reference', 'default']
+
+
+@pytest.mark.slow
+def test_benchmark_fast_path_compiled_case(capsys):
+    """The compiled case, in-process on a small VAN (compiling a real arch
+    takes minutes on two cores); inference only (test_van.py compiles the
+    training step)."""
+    from analysis_tools import load
+
+    from mmattn.models import VAN
+    bench = load('benchmark_fast_path')
+    bench.BACKBONES['SmallVAN'] = lambda arch: VAN(SMALL_VAN)
+    try:
+        bench.main(['SmallVAN', '--archs', 'x', '--size', '48', '--warmup',
+                    '1', '--repeats', '1', '--skip-train'])
+    finally:
+        torch._dynamo.reset()
+    assert re.findall(r'\| (\w+) \|.*\| [0-9.]+× \|',
+                      capsys.readouterr().out) == [
+                          'reference', 'default', 'optimized', 'compiled']
+
+
+#: The small arch of the compile tests in test_van.py: the same graphs,
+#: so that inductor's cache serves the second compilation.
+SMALL_VAN = dict(embed_dims=[8, 8, 16, 16], depths=[1, 1, 1, 1],
+                 mlp_ratios=[2, 2, 2, 2])

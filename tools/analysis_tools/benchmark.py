@@ -6,8 +6,8 @@
     # backbones side by side, interleaved, ratios against the first
     python tools/analysis_tools/benchmark.py mmattn.VAN "dict(type='mmattn.Conv2Former', arch='n')" \\
         --shape 512 --compare --out-dir work_dirs/bench
-    # one block: fp32 against bf16 autocast, eval against deploy mode
-    python tools/analysis_tools/benchmark.py configs/van/upernet_van-b2_....py --amp both --deploy both --compare
+    # one block: fp32 against bf16 autocast, eval against its inference form
+    python tools/analysis_tools/benchmark.py configs/van/upernet_van-b2_....py --amp both --optimize both --compare
 
 Each model spec is a config file, a registered type (``mmattn.VAN``) or a
 dict; see :mod:`mmattn.analysis`. Det and seg models run on random images:
@@ -30,7 +30,7 @@ import torch
 from mmengine.config import DictAction
 
 from mmattn.analysis import (build_model, dummy_batch, forward_fn,
-                             load_config, switch_to_deploy, train_step_fn)
+                             load_config, optimize, train_step_fn)
 from mmattn.benchmark import compare, format_table, machine
 
 
@@ -44,8 +44,9 @@ def parse_args(argv=None):
     parser.add_argument('--batch', type=int, default=1)
     parser.add_argument('--modes', nargs='+', choices=['infer', 'train'],
                         default=['infer'])
-    parser.add_argument('--deploy', choices=['no', 'yes', 'both'],
-                        default='no', help='switch_to_deploy() (inference)')
+    parser.add_argument('--optimize', choices=['no', 'yes', 'both'],
+                        default='no', help='mmattn.models.optimize_for_'
+                        'inference() (inference only)')
     parser.add_argument('--amp', choices=['fp32', 'bf16', 'both'],
                         default='fp32', help='bf16 autocast')
     parser.add_argument('--device', default=None,
@@ -96,27 +97,28 @@ def _no_grad(fn):
 
 
 def build_cases(args, device):
-    """``{name: callable}`` for every spec × mode × deploy × precision."""
+    """``{name: callable}`` for every spec × mode × inference form ×
+    precision."""
     shape = args.shape * 2 if len(args.shape) == 1 else args.shape
     names = args.names or [_label(s) for s in args.specs]
-    deploys = {'no': [False], 'yes': [True],
-               'both': [False, True]}[args.deploy]
+    forms = {'no': [False], 'yes': [True],
+             'both': [False, True]}[args.optimize]
     dtypes = {'fp32': [None], 'bf16': [torch.bfloat16],
               'both': [None, torch.bfloat16]}[args.amp]
     cases, notes = {}, []
     for name, spec in zip(names, args.specs):
         model = build_model(load_config(spec, args.cfg_options), device)
         for mode in args.modes:
-            for deploy in deploys if mode == 'infer' else [False]:
+            for optimized in forms if mode == 'infer' else [False]:
                 net = model
                 if mode == 'train':
                     net = copy.deepcopy(model)
                     net.train()
-                elif deploy:
+                elif optimized:
                     net = copy.deepcopy(model)
-                    if not switch_to_deploy(net):
-                        notes.append(f'{name} has no deploy mode: '
-                                     f'"deploy" runs it unchanged')
+                    if not optimize(net):
+                        notes.append(f'{name} has no inference form: '
+                                     f'"optimized" runs it unchanged')
                 batch = dummy_batch(net, shape, args.batch,
                                     with_gt=mode == 'train', device=device)
                 if mode == 'infer':
@@ -124,7 +126,7 @@ def build_cases(args, device):
                 else:
                     fn = train_step_fn(net, batch)
                 for dtype in dtypes:
-                    tags = [mode] + ['deploy'] * deploy + ['bf16'] * (
+                    tags = [mode] + ['optimized'] * optimized + ['bf16'] * (
                         dtype is not None)
                     cases[f"{name} {' '.join(tags)}"] = _autocast(
                         fn, device, dtype)

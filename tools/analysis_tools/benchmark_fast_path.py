@@ -1,15 +1,19 @@
-"""Speed of a backbone's fast path against its reference formulation.
+"""Speed of a backbone against its straightforward formulation.
 
-Both models hold the same weights. The reference is the backbone built with
-``fast=False``: the official code's ops as written. The fast path is the
-default:
+All cases hold the same weights:
 
-- ``VAN``: polyphase dilated depthwise conv, channels_last, 1×1 convs as
-  linears, and for inference oneDNN's fused kernels; ``deploy`` is the fast
-  path after ``switch_to_deploy()`` (batch norms and layer scales folded).
-- ``Conv2Former``: channels_last, fused ``F.layer_norm``, layer scales folded
-  into the last 1×1 convs, residuals, GELUs and the modulation product in
-  place where autograd allows.
+- ``reference``: :func:`mmattn.models.layers.reference.to_reference` of the
+  model, the official code's ops as written (torch.nn convs, the
+  hand-written channels_first LayerNorm, NCHW);
+- ``default``: the model as configs build it (drop-in layers: polyphase
+  dilated conv, 1×1 convs as matrix products, fused LayerNorm; channels_last
+  on CPU);
+- ``optimized``: after :func:`mmattn.models.optimize_for_inference` (batch
+  norms and layer scales folded, oneDNN kernels with the pointwise ops
+  fused); inference only;
+- ``compiled``: ``torch.compile`` of the default model (inductor); its
+  compilation happens in the warm-up calls and is not timed. ``--no-compile``
+  skips it.
 
 Cases run in interleaved rounds (:func:`mmattn.benchmark.compare`), so the
 ratios come from one run even on a loaded machine.
@@ -31,7 +35,8 @@ import os
 import torch
 
 from mmattn.benchmark import compare, describe_machine, format_table
-from mmattn.models.backbones import VAN, Conv2Former
+from mmattn.models import VAN, Conv2Former, optimize_for_inference
+from mmattn.models.layers.reference import to_reference
 
 BACKBONES = {'VAN': VAN, 'Conv2Former': Conv2Former}
 
@@ -45,24 +50,26 @@ def parse_args(argv=None):
     parser.add_argument('--size', type=int, default=512)
     parser.add_argument('--infer-batch', type=int, default=1)
     parser.add_argument('--train-batch', type=int, default=2)
-    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--warmup', type=int, default=1,
+                        help='untimed calls per case (at least 1 for the '
+                        'compiled case, which compiles in its first call)')
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--threads', type=int, default=None,
                         help='torch.set_num_threads; default: torch default')
     parser.add_argument('--skip-train', action='store_true')
+    parser.add_argument('--no-compile', action='store_true',
+                        help='leave out the torch.compile case')
     return parser.parse_args(argv)
 
 
-def build_pair(backbone, arch):
-    """The reference model, initialised, and the fast one with its weights."""
+def build(backbone, arch):
+    """The model as configs build it, with its official init."""
     torch.manual_seed(0)
-    reference = backbone(arch, fast=False)
+    model = backbone(arch)
     logging.disable(logging.INFO)  # mmengine logs every parameter's init
-    reference.init_weights()
+    model.init_weights()
     logging.disable(logging.NOTSET)
-    fast = backbone(arch)
-    fast.load_state_dict(reference.state_dict())
-    return reference, fast
+    return model
 
 
 def train_step(model, x):
@@ -77,39 +84,44 @@ def train_step(model, x):
     return step
 
 
+def run(name, cases, args):
+    results = compare(cases, warmup=max(args.warmup, 1 if 'compiled' in cases
+                                        else 0),
+                      repeats=args.repeats, memory=False)
+    print(f'\n{name}, {args.repeats} interleaved rounds\n')
+    print(format_table(results))
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f'{describe_machine()} at start')
     for arch in args.archs:
-        reference, fast = build_pair(BACKBONES[args.backbone], arch)
-        name = f'{args.backbone}-{arch}'
-        models = dict(reference=reference.eval(), fast=fast.eval())
-        if hasattr(fast, 'switch_to_deploy'):
-            models['deploy'] = copy.deepcopy(fast).eval()
-            models['deploy'].switch_to_deploy()
+        model = build(BACKBONES[args.backbone], arch)
+        label = f'{args.backbone}-{arch}'
 
+        models = dict(reference=to_reference(model).eval(),
+                      default=copy.deepcopy(model).eval(),
+                      optimized=optimize_for_inference(copy.deepcopy(model)))
+        if not args.no_compile:
+            models['compiled'] = torch.compile(copy.deepcopy(model).eval())
         x = torch.randn(args.infer_batch, 3, args.size, args.size)
         with torch.no_grad():
-            results = compare({case: (lambda m=m: m(x))
-                               for case, m in models.items()},
-                              warmup=args.warmup, repeats=args.repeats,
-                              memory=False)
-        print(f'\n{name} inference, {tuple(x.shape)}, '
-              f'{args.repeats} interleaved rounds\n')
-        print(format_table(results))
+            run(f'{label} inference, {tuple(x.shape)}',
+                {case: (lambda m=m: m(x)) for case, m in models.items()},
+                args)
 
         if args.skip_train:
             continue
+        models = dict(reference=to_reference(model).train(),
+                      default=copy.deepcopy(model).train())
+        if not args.no_compile:
+            models['compiled'] = torch.compile(copy.deepcopy(model).train())
         x = torch.randn(args.train_batch, 3, args.size, args.size)
-        results = compare(
-            dict(reference=train_step(reference.train(), x),
-                 fast=train_step(fast.train(), x)),
-            warmup=args.warmup, repeats=args.repeats, memory=False)
-        print(f'\n{name} train step (forward, backward, AdamW), '
-              f'{tuple(x.shape)}, {args.repeats} interleaved rounds\n')
-        print(format_table(results))
+        run(f'{label} train step (forward, backward, AdamW), '
+            f'{tuple(x.shape)}',
+            {case: train_step(m, x) for case, m in models.items()}, args)
     print(f'\nload average {os.getloadavg()[0]:.1f} at the end')
 
 

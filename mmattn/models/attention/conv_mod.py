@@ -5,23 +5,13 @@ Recognition, Hou et al., https://arxiv.org/abs/2211.11943 (TPAMI 2024).
 Official code consulted: https://github.com/HVision-NKU/Conv2Former
 (``models/conv2former.py``, class ``SpatialAttention``; ``convmod.py``).
 """
-from typing import Optional
-
-import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..layers.inplace import gelu_, mul_
-from ..layers.norm import LayerNorm2d
-from ..utils import memory_format_of
+from ..layers import LayerNorm2d, PointwiseConv2d
+from ..utils import positive_int
 from .base import AttentionBlock, Paper
-
-
-def _positive_int(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f'{name} must be a positive int, got {value!r}')
 
 
 @MODELS.register_module()
@@ -50,21 +40,10 @@ class ConvMod(AttentionBlock):
     - The paper's default kernel is 11×11; the released Conv2Former-N and
       the ImageNet-22k Conv2Former-B use 7×7.
 
-    The default forward (``fast=True``) runs in channels_last, where convs
-    need no layout reorders on CPU, with the LayerNorm as one fused
-    ``F.layer_norm`` (:class:`~mmattn.models.layers.norm.LayerNorm2d`), the
-    GELU and the product in place when autograd does not record them
-    (:mod:`~mmattn.models.layers.inplace`) and an optional output scale
-    folded into ``proj``; the output has the memory format of the input.
-    ``fast=False`` is the official code's formulation, in the input's
-    memory format, with the hand-written LayerNorm. Both give the same
-    result up to float rounding.
-
     Args:
         in_channels (int): Channels C of the input and output.
         kernel_size (int): Side k of the depthwise kernel, odd.
             Defaults to 11.
-        fast (bool): Use the fast formulation. Defaults to True.
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None.
 
@@ -87,44 +66,21 @@ class ConvMod(AttentionBlock):
         'over Swin-T and ConvNeXt-T)')
 
     def __init__(self, in_channels: int, kernel_size: int = 11,
-                 fast: bool = True, init_cfg=None):
+                 init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        _positive_int('in_channels', in_channels)
-        _positive_int('kernel_size', kernel_size)
+        positive_int(kernel_size, 'kernel_size')
         if kernel_size % 2 == 0:
             raise ValueError(f'kernel_size must be odd, got {kernel_size}')
-        self.in_channels = in_channels
         self.kernel_size = kernel_size
-        self.fast = fast
-        self.norm = LayerNorm2d(in_channels, eps=1e-6, fast=fast)
-        self.fc_a = nn.Conv2d(in_channels, in_channels, 1)
+        self.norm = LayerNorm2d(in_channels, eps=1e-6)
+        self.fc_a = PointwiseConv2d(in_channels, in_channels)
         self.act = nn.GELU()
         self.dwconv = nn.Conv2d(
             in_channels, in_channels, kernel_size,
             padding=kernel_size // 2, groups=in_channels)
-        self.fc_v = nn.Conv2d(in_channels, in_channels, 1)
-        self.proj = nn.Conv2d(in_channels, in_channels, 1)
+        self.fc_v = PointwiseConv2d(in_channels, in_channels)
+        self.proj = PointwiseConv2d(in_channels, in_channels)
 
-    def forward(self, x: Tensor, scale: Optional[Tensor] = None) -> Tensor:
-        """ConvMod(x), times ``scale`` (C factors, e.g. a layer scale) if
-        given."""
-        if not self.fast:
-            x = self.norm(x)
-            out = self.proj(self.dwconv(self.act(self.fc_a(x))) * self.fc_v(x))
-            return out if scale is None else scale[:, None, None] * out
-        memory_format = memory_format_of(x)
-        x = self.norm(x.contiguous(memory_format=torch.channels_last))
-        a = mul_(self.dwconv(gelu_(self.fc_a(x))), self.fc_v(x))
-        out = scaled_conv(self.proj, a, scale)
-        return out.contiguous(memory_format=memory_format)
-
-
-def scaled_conv(conv: nn.Conv2d, x: Tensor,
-                scale: Optional[Tensor] = None) -> Tensor:
-    """``conv(x)``, times ``scale`` (one factor per output channel) folded
-    into the weight and bias: the product costs no pass over the output."""
-    if scale is None:
-        return conv(x)
-    bias = None if conv.bias is None else conv.bias * scale
-    return F.conv2d(x, conv.weight * scale[:, None, None, None], bias,
-                    conv.stride, conv.padding, conv.dilation, conv.groups)
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.norm(x)
+        return self.proj(self.dwconv(self.act(self.fc_a(x))) * self.fc_v(x))

@@ -1,4 +1,6 @@
 """mmattn backbones."""
-from .conv2former import Conv2Former  # noqa: F401
-from .resnet import ResNet, ResNetV1c, ResNetV1d  # noqa: F401
-from .van import VAN  # noqa: F401
+from .conv2former import Conv2Former
+from .resnet import ResNet, ResNetV1c, ResNetV1d
+from .van import VAN
+
+__all__ = ['Conv2Former', 'ResNet', 'ResNetV1c', 'ResNetV1d', 'VAN']

@@ -156,11 +156,11 @@ class StagedBackbone(BaseModule):
     # -- shared behaviour ---------------------------------------------------
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         out_format = memory_format_of(x)
-        if self.channels_last and x.is_cpu:
-            x = x.contiguous(memory_format=torch.channels_last)
+        layout = torch.channels_last if self.channels_last and x.is_cpu \
+            else torch.contiguous_format
         outs = []
         for i in range(self.num_stages):
-            x = self.forward_stage(i, x)
+            x = self.forward_stage(i, x.contiguous(memory_format=layout))
             if i in self.out_indices:
                 out = self.stage_output(i, x)
                 outs.append(out.contiguous(memory_format=out_format))

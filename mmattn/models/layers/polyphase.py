@@ -11,9 +11,8 @@ On CPU, oneDNN and ATen run dilated depthwise kernels far slower than their tap
 count justifies; the plain kernel on the folded batch is several times faster
 (VAN's depthwise 7×7, dilation 3, padding 9: 4-10× in fp32, more in
 channels_last; ``tools/analysis_tools/benchmark_fast_path.py`` times the whole
-backbone). The folding costs two copies of the tensor, so the reference
-``F.conv2d`` is kept for every case the rewrite does not cover and for
-comparison (``fast=False``).
+backbone). The folding costs two copies of the tensor; every case the
+rewrite does not cover runs ``F.conv2d``.
 """
 import torch
 import torch.nn as nn
@@ -77,22 +76,20 @@ def polyphase_conv2d(x: Tensor, weight: Tensor, bias=None, padding=(0, 0),
     y = y.reshape(n, dh, dw, co, yh, yw).permute(0, 3, 4, 1, 5, 2)
     return y.reshape(n, co, yh * dh, yw * dw)[:, :, :ho, :wo].contiguous()
 
+
 class PolyphaseConv2d(nn.Conv2d):
     """``nn.Conv2d`` whose dilated stride-1 case runs as
     :func:`polyphase_conv2d`.
 
     Same parameters, state dict keys and result as ``nn.Conv2d`` (up to
-    float rounding); it is a drop-in replacement. The fast path applies to
-    CPU tensors when the stride is 1, some dilation is above 1,
-    ``padding_mode='zeros'`` and each padding is a multiple of its dilation
-    (``'same'`` padding of an odd kernel is). Otherwise, or with
-    ``fast=False``, it is ``nn.Conv2d``; on GPUs the vendor kernels handle
-    dilation themselves and the rewrite has not been measured.
+    float rounding); it is a drop-in replacement. The polyphase path applies
+    to CPU tensors when the stride is 1, some dilation is above 1,
+    ``padding_mode='zeros'`` and each padding is an int multiple of its
+    dilation; otherwise it is ``nn.Conv2d``. On GPUs the vendor kernels
+    handle dilation themselves and the rewrite has not been measured.
 
     Args:
         *args: As ``nn.Conv2d``.
-        fast (bool): Use the polyphase path where it applies. Defaults to
-            True.
         **kwargs: As ``nn.Conv2d``.
 
     Example:
@@ -104,14 +101,10 @@ class PolyphaseConv2d(nn.Conv2d):
         True
     """
 
-    def __init__(self, *args, fast=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fast = fast
-
     @property
     def polyphase(self) -> bool:
-        """Whether :meth:`forward` takes the polyphase path."""
-        return (self.fast and self.stride == (1, 1)
+        """Whether :meth:`forward` takes the polyphase path (on CPU)."""
+        return (self.stride == (1, 1)
                 and self.padding_mode == 'zeros'
                 and not isinstance(self.padding, str)
                 and max(self.dilation) > 1
@@ -123,7 +116,4 @@ class PolyphaseConv2d(nn.Conv2d):
             return super().forward(x)
         return polyphase_conv2d(x, self.weight, self.bias, self.padding,
                                 self.dilation, self.groups)
-
-    def extra_repr(self) -> str:
-        return super().extra_repr() + ('' if self.fast else ', fast=False')
 

@@ -14,13 +14,21 @@ import torch.nn as nn
 from mmengine.logging import MMLogger
 
 from mmattn.checkpoint import CheckpointError
+from mmattn.models import optimize_for_inference
 from mmattn.models.attention.conv_mod import ConvMod
 from mmattn.models.backbones.conv2former import (Conv2Former,
                                                  Conv2FormerBlock,
                                                  convert_official_conv2former)
+from mmattn.models.layers.reference import to_reference
 from mmattn.registry import MODELS
 
-TINY = dict(kernel_size=5, dims=[8, 16, 24, 32], depths=[1, 2, 1, 1])
+TINY = dict(kernel_size=5, embed_dims=[8, 16, 24, 32], depths=[1, 2, 1, 1])
+
+
+def official_spec(arch):
+    """``OfficialConv2Former`` arguments of a parsed arch."""
+    return dict(kernel_size=arch['kernel_size'], dims=arch['embed_dims'],
+                depths=arch['depths'])
 
 
 class OfficialLayerNorm(nn.Module):
@@ -161,21 +169,23 @@ def log_lines():
 
 
 def test_arch_errors():
-    with pytest.raises(ValueError, match="arch 'x' is not one of"):
+    with pytest.raises(ValueError, match="arch must be one of .* got 'x'"):
         Conv2Former('x')
-    with pytest.raises(ValueError, match=r"misses the keys \['depths', "
+    with pytest.raises(ValueError, match=r"missing \['depths', "
                        r"'kernel_size'\]"):
-        Conv2Former(dict(dims=[8, 16, 24, 32]))
-    with pytest.raises(ValueError, match='4 dims but 3 depths'):
+        Conv2Former(dict(embed_dims=[8, 16, 24, 32]))
+    with pytest.raises(ValueError, match=r"unknown \['dims'\]"):
+        Conv2Former(dict(TINY, dims=[8, 16, 24, 32]))
+    with pytest.raises(ValueError, match='one entry per stage'):
         Conv2Former(dict(TINY, depths=[1, 1, 1]))
-    with pytest.raises(TypeError, match='str or a dict'):
+    with pytest.raises(ValueError, match='a name or a dict'):
         Conv2Former(3)
     with pytest.raises(ValueError, match='out_indices'):
         Conv2Former(TINY, out_indices=(4, ))
     with pytest.raises(ValueError, match='out_indices'):
         Conv2Former(TINY, out_indices=-5)
     with pytest.raises(ValueError, match='frozen_stages'):
-        Conv2Former(TINY, frozen_stages=5)
+        Conv2Former(TINY, frozen_stages=4)
 
 
 @pytest.mark.parametrize('arch', sorted(OFFICIAL_PARAMS))
@@ -183,8 +193,8 @@ def test_parameter_count_matches_official(arch):
     spec = Conv2Former.arch_zoo[arch]
     with torch.device('meta'):
         model = Conv2Former(arch)
-        official = OfficialConv2Former(**spec)
-    assert dict(model.arch, mlp_ratio=4) == dict(spec, mlp_ratio=4)
+        official = OfficialConv2Former(**official_spec(spec))
+    assert model.arch_settings == dict(spec, mlp_ratios=None)
     head = sum(p.numel() for name, p in official.named_parameters()
                if name.startswith(('head.', 'pred.')))
     body = sum(p.numel() for name, p in model.named_parameters()
@@ -198,8 +208,9 @@ def test_parameter_count_matches_official(arch):
 
 def test_arch_aliases_and_custom():
     assert Conv2Former.arch_zoo['tiny'] is Conv2Former.arch_zoo['t']
-    model = Conv2Former(dict(TINY, mlp_ratio=2))
+    model = Conv2Former(dict(TINY, mlp_ratios=[2, 3, 4, 4]))
     assert model.stages[0][0].mlp.fc1.out_channels == 16
+    assert model.stages[1][0].mlp.fc1.out_channels == 48
     assert model.stages[1][1].attn.dwconv.kernel_size == (5, 5)
 
 
@@ -252,7 +263,7 @@ def test_init_weights():
 
 
 def test_frozen_stages_and_norm_eval():
-    model = Conv2Former(TINY, frozen_stages=2, norm_eval=True)
+    model = Conv2Former(TINY, frozen_stages=1, norm_eval=True)
     model.train()
     for i in range(2):
         for module in (model.downsample_layers[i], model.stages[i]):
@@ -269,34 +280,33 @@ def test_frozen_stages_and_norm_eval():
 
 
 @pytest.mark.parametrize('train', [False, True])
-def test_fast_path_equals_official_formulation(train):
+def test_equals_the_official_formulation(train):
     torch.manual_seed(0)
-    fast = randomise(Conv2Former(TINY, drop_path_rate=0.))
-    slow = Conv2Former(TINY, fast=False)
-    slow.load_state_dict(fast.state_dict())
-    fast.train(train), slow.train(train)
+    model = randomise(Conv2Former(TINY, drop_path_rate=0.))
+    reference = to_reference(model)
+    model.train(train), reference.train(train)
     x = torch.randn(2, 3, 37, 45)
-    outs_fast, outs_slow = fast(x), slow(x)
-    for a, b in zip(outs_fast, outs_slow):
+    outs, refs = model(x), reference(x)
+    for a, b in zip(outs, refs):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
     if train:
-        sum(o.square().mean() for o in outs_fast).backward()
-        sum(o.square().mean() for o in outs_slow).backward()
-        for (name, a), b in zip(fast.named_parameters(), slow.parameters()):
+        sum(o.square().mean() for o in outs).backward()
+        sum(o.square().mean() for o in refs).backward()
+        for (name, a), b in zip(model.named_parameters(),
+                                reference.parameters()):
             torch.testing.assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-5,
                                        msg=name)
 
 
-def test_fast_path_equals_official_formulation_bf16_autocast():
+def test_equals_the_official_formulation_bf16_autocast():
     torch.manual_seed(0)
-    fast = randomise(Conv2Former(TINY)).eval()
-    slow = Conv2Former(TINY, fast=False).eval()
-    slow.load_state_dict(fast.state_dict())
+    model = randomise(Conv2Former(TINY)).eval()
+    slow = to_reference(model)
     x = torch.randn(1, 3, 40, 40)
     with torch.no_grad():
         reference = slow(x)
         with torch.autocast('cpu', dtype=torch.bfloat16):
-            outs_fast, outs_slow = fast(x), slow(x)
+            outs_fast, outs_slow = model(x), slow(x)
     for a, b, r in zip(outs_fast, outs_slow, reference):
         assert a.dtype == b.dtype
         # Both within bf16 rounding of the fp32 result, and of each other.
@@ -308,20 +318,35 @@ def test_fast_path_equals_official_formulation_bf16_autocast():
 def test_block_keeps_the_official_dtypes_under_autocast():
     # Officially ``x + ls * f(x)``: the float32 layer scale promotes the
     # bf16 branch, so the residual stream stays float32.
-    fast = Conv2FormerBlock(16, 5)
-    slow = Conv2FormerBlock(16, 5, fast=False)
-    slow.load_state_dict(fast.state_dict())
+    block = Conv2FormerBlock(16, 5)
     x = torch.randn(1, 16, 9, 9, dtype=torch.bfloat16)
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
-        assert fast(x).dtype == slow(x).dtype == torch.float32
+        assert block(x).dtype == torch.float32
+
+
+def test_inference_form_equals_eval():
+    torch.manual_seed(0)
+    model = randomise(Conv2Former(TINY)).eval()
+    x = torch.randn(2, 3, 41, 36)
+    with torch.no_grad():
+        expected = model(x)
+        optimized = optimize_for_inference(to_reference(model))
+        assert not any('layer_scale' in k for k in optimized.state_dict())
+        for candidate in (optimize_for_inference(model), optimized):
+            for out, ref in zip(candidate(x), expected):
+                assert out.is_contiguous()
+                torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize('grad', [False, True])
-def test_fast_path_leaves_its_input_alone(grad):
+def test_forward_leaves_its_input_alone(grad):
     model = Conv2Former(TINY).train(grad)
+    optimized = optimize_for_inference(Conv2Former(TINY))
     block = ConvMod(8, kernel_size=3)
     for module, x in [(model, torch.randn(1, 3, 32, 32)),
+                      (optimized, torch.randn(1, 3, 32, 32)),
                       (model.stages[0][0], torch.randn(1, 8, 9, 9)),
+                      (optimized.stages[0][0], torch.randn(1, 8, 9, 9)),
                       (block, torch.randn(1, 8, 9, 9))]:
         x = x.contiguous(memory_format=torch.channels_last)
         before = x.clone()
@@ -330,8 +355,19 @@ def test_fast_path_leaves_its_input_alone(grad):
         assert torch.equal(x, before)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize('train', [False, True])
+def test_torch_compile_equals_eager(train):
+    from test_van import check_compiled
+    torch.manual_seed(0)
+    model = Conv2Former(dict(kernel_size=3, embed_dims=[8, 8, 16, 16],
+                             depths=[1, 1, 1, 1], mlp_ratios=[2, 2, 2, 2]))
+    model.init_weights()
+    check_compiled(model, torch.randn(2, 3, 37, 40), train)
+
+
 def test_official_checkpoint_loads_and_matches(tmp_path, log_lines):
-    official = randomise(OfficialConv2Former(**TINY)).eval()
+    official = randomise(OfficialConv2Former(**official_spec(TINY))).eval()
     path = tmp_path / 'conv2former_tiny.pth.tar'
     # What timm's CheckpointSaver writes, minus optimizer state.
     torch.save(dict(epoch=299, arch='conv2former_t', version=2, metric=83.2,
@@ -367,7 +403,7 @@ def test_own_checkpoint_round_trip_with_prefix(tmp_path):
 
 
 def test_checkpoint_mismatch_names_the_keys(tmp_path):
-    official = OfficialConv2Former(**TINY)
+    official = OfficialConv2Former(**official_spec(TINY))
     state = official.state_dict()
     del state['stages.1.0.attn.v.weight']
     path = tmp_path / 'broken.pth.tar'
@@ -399,8 +435,7 @@ def test_conv_mod_standalone():
     block = MODELS.build(dict(type='mmattn.ConvMod', in_channels=12,
                               kernel_size=7))
     assert isinstance(block, ConvMod) and block._abbr_ == 'conv_mod'
-    reference = ConvMod(12, kernel_size=7, fast=False)
-    reference.load_state_dict(block.state_dict())
+    reference = to_reference(block)
     x = torch.randn(2, 12, 9, 14)
     out = block(x)
     assert out.is_contiguous()

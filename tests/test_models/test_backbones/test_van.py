@@ -1,5 +1,7 @@
 """VAN: archs, parameter counts, shapes, freezing, the three checkpoint
-layouts against straightforward references, fast path and deploy mode."""
+layouts against straightforward references, the drop-in layers and layout
+against the straightforward formulation, the inference form, and
+torch.compile."""
 import copy
 
 import pytest
@@ -8,8 +10,10 @@ import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmattn.checkpoint import CheckpointError
+from mmattn.models import optimize_for_inference
 from mmattn.models.backbones.van import (VAN, convert_van_state_dict,
                                          detect_van_format)
+from mmattn.models.layers.reference import to_reference
 
 TINY = dict(embed_dims=[8, 16, 24, 32], depths=[1, 1, 2, 1],
             mlp_ratios=[8, 8, 4, 4])
@@ -178,7 +182,7 @@ def checkpoint_of(layout, arch=TINY):
     ('b7', 'arch must be one of'),
     (dict(embed_dims=[8], depths=[1]), 'mlp_ratios'),
     (dict(TINY, depths=[1, 1, 1]), 'one entry per stage'),
-    (['b0'], 'custom arch must be a dict'),
+    (['b0'], 'arch must be a name or a dict'),
 ])
 def test_arch_errors(arch, match):
     with pytest.raises(ValueError, match=match):
@@ -296,9 +300,8 @@ def test_checkpoint_layouts_match_their_reference(layout, wrap, tmp_path):
     x = torch.randn(2, 3, 61, 83)
     with torch.no_grad():
         expected = reference(x)
-        for fast in (True, False):
-            model.fast = fast
-            for out, ref in zip(model(x), expected):
+        for candidate in (model, to_reference(model)):
+            for out, ref in zip(candidate(x), expected):
                 torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
 
 
@@ -333,13 +336,20 @@ def test_converter_is_idempotent_on_own_layout():
     assert detect_van_format(state_dict) == 'mmseg'
 
 
-# -- fast path and deploy mode ----------------------------------------------
+# -- drop-in layers and layout, inference form, compile ----------------------
 def pair(arch=TINY):
-    """(reference, fast) with the same random weights."""
-    reference = randomize(VAN(arch, fast=False))
-    fast = VAN(arch)
-    fast.load_state_dict(reference.state_dict())
-    return reference, fast.eval()
+    """(the straightforward formulation, the model) with the same random
+    weights and BN statistics."""
+    model = randomize(VAN(arch))
+    return to_reference(model), model
+
+
+def test_reference_is_the_straightforward_formulation():
+    reference, model = pair()
+    assert not reference.channels_last and model.channels_last
+    kinds = {type(m).__name__ for m in reference.modules()}
+    assert not kinds & {'PolyphaseConv2d', 'PointwiseConv2d', 'LayerNorm2d'}
+    assert reference.state_dict().keys() == model.state_dict().keys()
 
 
 @pytest.mark.parametrize('memory_format',
@@ -350,65 +360,44 @@ def test_outputs_keep_the_input_memory_format(memory_format):
         assert out.is_contiguous(memory_format=memory_format)
 
 
-def test_mmcv_roi_align_reads_the_fast_path_features_right():
-    """mmcv's CPU RoIAlign reads NCHW without checking: fed channels_last
-    features it returned other numbers, and Mask R-CNN with VAN did not
-    learn."""
+def test_mmcv_roi_align_reads_the_features_right():
+    """mmcv's CPU RoIAlign reads NCHW without checking: fed the channels_last
+    features VAN runs in, it returned other numbers, and Mask R-CNN with VAN
+    did not learn."""
     from mmcv.ops import RoIAlign
-    reference, fast = pair()
+    reference, model = pair()
     x = torch.randn(1, 3, 64, 64)
     rois = torch.tensor([[0., 2., 3., 11., 13.]])
     align = RoIAlign((7, 7), spatial_scale=1 / 4, sampling_ratio=0,
                      aligned=True)
     with torch.no_grad():
-        torch.testing.assert_close(align(fast(x)[0], rois),
-                                   align(reference.eval()(x)[0], rois),
+        torch.testing.assert_close(align(model(x)[0], rois),
+                                   align(reference(x)[0], rois),
                                    rtol=1e-5, atol=1e-5)
 
 
-def test_fast_path_equals_reference_fp32():
-    reference, fast = pair()
+def test_equals_the_straightforward_formulation_fp32():
+    reference, model = pair()
     x = torch.randn(2, 3, 70, 45)
     with torch.no_grad():
-        for out, ref in zip(fast(x), reference(x)):
-            assert out.is_contiguous()  # the input's format: see below
+        for out, ref in zip(model(x), reference(x)):
+            assert out.is_contiguous()  # the input's format
             torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
     # training mode (batch statistics) and gradients
-    for model in (reference, fast):
-        model.train()
-        sum(o.square().mean() for o in model(x)).backward()
+    for m in (reference, model):
+        m.train()
+        sum(o.square().mean() for o in m(x)).backward()
     grads = dict(reference.named_parameters())
-    for name, p in fast.named_parameters():
+    for name, p in model.named_parameters():
         torch.testing.assert_close(p.grad, grads[name].grad, rtol=1e-4,
                                    atol=1e-5, msg=name)
 
 
-def test_inference_uses_the_fused_kernels_only_when_allowed(monkeypatch):
-    import mmattn.models.backbones.van as van
-    calls = []
-    fused = van.VANBlock._forward_fused
-    monkeypatch.setattr(van.VANBlock, '_forward_fused',
-                        lambda self, x: calls.append(1) or fused(self, x))
-    reference, fast = pair()
-    x = torch.randn(1, 3, 40, 40)
-    with torch.no_grad():
-        fast(x)
-        assert len(calls) == sum(TINY['depths'])
-        reference(x)  # fast=False: never fused
-        fast.train()(x)
-        with torch.autocast('cpu', dtype=torch.bfloat16):
-            fast.eval()(x)
-    fast(x)  # gradients needed
-    assert len(calls) == sum(TINY['depths'])
-    fast.block1[0].mlp.act = nn.ReLU()  # no oneDNN GELU post-op to use
-    assert not fast.block1[0].fused and fast.block2[0].fused
-
-
-def test_fast_path_equals_reference_bf16_autocast():
-    reference, fast = pair()
+def test_equals_the_straightforward_formulation_bf16_autocast():
+    reference, model = pair()
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
-        outs, refs = fast(x), reference(x)
+        outs, refs = model(x), reference(x)
     for out, ref in zip(outs, refs):
         assert out.dtype == ref.dtype
         # bf16 keeps 8 bits of mantissa: compare at its resolution
@@ -416,18 +405,93 @@ def test_fast_path_equals_reference_bf16_autocast():
                                    atol=3e-2)
 
 
-def test_deploy_equals_eval():
+def test_inference_form_equals_eval():
     _, model = pair()
     x = torch.randn(2, 3, 67, 50)
     with torch.no_grad():
         expected = model(x)
-        deploy = copy.deepcopy(model)
-        deploy.switch_to_deploy()
-        outs = deploy(x)
-    with torch.enable_grad():  # the unfused deploy forward
-        for out, unfused in zip(outs, deploy(x)):
-            torch.testing.assert_close(out, unfused, rtol=1e-5, atol=1e-5)
-    assert not any(isinstance(m, _BatchNorm) for m in deploy.modules())
-    assert not any('layer_scale' in k for k in deploy.state_dict())
+        optimized = optimize_for_inference(copy.deepcopy(model))
+        outs = optimized(x)
+    assert not any(isinstance(m, _BatchNorm) for m in optimized.modules())
+    assert not any('layer_scale' in k for k in optimized.state_dict())
     for out, ref in zip(outs, expected):
+        assert out.is_contiguous()
         torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-4)
+    with torch.enable_grad():  # the eager ops on the folded weights
+        for out, unfused in zip(outs, optimized(x)):
+            torch.testing.assert_close(out, unfused, rtol=1e-5, atol=1e-5)
+
+
+def test_inference_form_fuses_only_when_allowed(monkeypatch):
+    import mmattn.models.inference as inference
+    calls = []
+    linear = inference._linear
+    monkeypatch.setattr(inference, '_linear',
+                        lambda *a, **k: calls.append(1) or linear(*a, **k))
+    _, model = pair()
+    optimized = optimize_for_inference(model)
+    x = torch.randn(1, 3, 40, 40)
+    per_call = 5 * sum(TINY['depths'])  # five fused 1×1 convs per block
+    with torch.no_grad():
+        optimized(x)
+        assert len(calls) == per_call
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            optimized(x)
+        optimized(x.double().float().requires_grad_())  # no_grad: fused
+    assert len(calls) == 2 * per_call
+    optimized(x)  # gradients wanted
+    assert len(calls) == 2 * per_call
+    block = optimized.block1[0]
+    block.act_2 = nn.ReLU()  # no oneDNN post-op for it: the eager ops
+    assert inference.VANBlockInference(VAN(TINY).block1[0]).fused
+
+
+def check_compiled(model, x, train):
+    """``torch.compile(model)`` gives the eager outputs (eval, no_grad) or
+    the eager outputs and parameter gradients (train, with a backward
+    pass), to 1e-4 relative."""
+    torch._dynamo.reset()
+    compiled = torch.compile(model)
+    model.train(train)
+    if not train:
+        with torch.no_grad():
+            for out, ref in zip(compiled(x), model(x)):
+                torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
+        return
+    results = []
+    for m in (compiled, model):
+        model.zero_grad()
+        outs = m(x)
+        sum((o * o).mean() for o in outs).backward()
+        results.append((outs, {n: p.grad.clone()
+                               for n, p in model.named_parameters()}))
+    (outs, grads), (refs, ref_grads) = results
+    for out, ref in zip(outs, refs):
+        torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
+    for name, grad in grads.items():
+        torch.testing.assert_close(grad, ref_grads[name], rtol=1e-4,
+                                   atol=1e-6, msg=name)
+
+
+#: Small enough to compile in seconds. The shapes are those of the compiled
+#: case in test_backbone_tools.py, so that inductor's cache serves one of
+#: the two compilations.
+TINIER = dict(embed_dims=[8, 8, 16, 16], depths=[1, 1, 1, 1],
+              mlp_ratios=[2, 2, 2, 2])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('train', [False, True])
+def test_torch_compile_equals_eager(train):
+    torch.manual_seed(0)
+    model = VAN(TINIER)
+    model.init_weights()
+    x = torch.randn(2 if train else 1, 3, 48, 48)
+    check_compiled(model, x, train)
+
+
+@pytest.mark.slow
+def test_torch_compile_of_the_inference_form_equals_eager():
+    torch.manual_seed(0)
+    model = optimize_for_inference(randomize(VAN(TINIER)))
+    check_compiled(model, torch.randn(1, 3, 48, 48), train=False)

@@ -37,7 +37,6 @@ def test_equals_dilated_conv(kernel, dilation, padding, groups, size,
     dict(padding=4, dilation=3),  # padding not a multiple of dilation
     dict(padding=3),  # not dilated
     dict(padding='same', dilation=3),
-    dict(padding=9, dilation=3, fast=False),
 ])
 def test_falls_back_to_conv2d(kwargs):
     conv = PolyphaseConv2d(4, 4, 7, **kwargs)
@@ -51,6 +50,14 @@ def test_function_rejects_bad_padding():
     with pytest.raises(ValueError, match='padding'):
         polyphase_conv2d(torch.randn(1, 1, 8, 8), torch.randn(1, 1, 3, 3),
                          padding=(1, 1), dilation=(2, 2))
+
+
+def test_gpu_style_fallback_on_non_cpu_tensors():
+    conv = PolyphaseConv2d(4, 4, 7, padding=9, dilation=3, groups=4,
+                           device='meta')
+    assert conv.polyphase
+    out = conv(torch.empty(1, 4, 16, 15, device='meta'))  # not on CPU
+    assert out.shape == (1, 4, 16, 15)
 
 
 def test_bf16_autocast():
