@@ -5,6 +5,9 @@ README table, the model index and docs/zoo.md equal the files on disk; and
 the module docstrings and the READMEs' paper lines agree with the records.
 """
 import dataclasses
+import glob
+import os.path as osp
+import re
 
 import pytest
 from conftest import load_analysis_tool
@@ -104,3 +107,35 @@ def test_titles_compare_as_typeset():
     assert zoo.plain('A²-Nets:  Double\n    Attention') == \
         zoo.plain('A^2-Nets: Double Attention')
     assert zoo.plain('`SRM`') == 'SRM'
+
+
+def _anchors(path):
+    """GitHub's anchors of the headings of a markdown file."""
+    anchors, fenced = set(), False
+    for line in open(path):
+        fenced ^= line.startswith('```')
+        if not fenced and line.startswith('#'):
+            title = line.lstrip('#').strip().lower()
+            anchors.add(re.sub(r'[^\w\- ]', '', title).replace(' ', '-'))
+    return anchors
+
+
+def test_relative_links_in_the_docs_resolve():
+    """Links between the READMEs and docs (moved files break them)."""
+    files = [osp.join(zoo.ROOT, 'README.md')] + sorted(
+        glob.glob(osp.join(zoo.ROOT, 'docs', '*.md'))
+        + glob.glob(osp.join(zoo.ROOT, 'configs', '*', 'README.md')))
+    broken = []
+    for path in files:
+        text = re.sub(r'```.*?```|`[^`\n]*`', '', open(path).read(),
+                      flags=re.S)  # code is not a link
+        for target in re.findall(r'\]\(([^)\s]+)\)', text):
+            if re.match(r'[a-z]+:', target):
+                continue  # a URL
+            name, _, anchor = target.partition('#')
+            linked = osp.normpath(osp.join(osp.dirname(path), name)) \
+                if name else path
+            if not osp.exists(linked) or anchor and linked.endswith(
+                    '.md') and anchor not in _anchors(linked):
+                broken.append(f'{zoo._rel(path)}: {target}')
+    assert broken == []

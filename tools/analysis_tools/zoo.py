@@ -1,9 +1,9 @@
 """Regenerate the model zoo: the method folders' tables and metafiles.
 
-    python tools/analysis_tools/zoo.py              # write, from docs/zoo.json
-    python tools/analysis_tools/zoo.py --check      # exit 1 if stale or wrong
-    python tools/analysis_tools/zoo.py --measure    # measure what is missing first
-    python tools/analysis_tools/zoo.py --measure --remeasure LKA VAN  # again
+    python tools/analysis_tools/zoo.py            # write, from docs/zoo.json
+    python tools/analysis_tools/zoo.py --check    # exit 1 if stale or wrong
+    python tools/analysis_tools/zoo.py --measure  # measure what is missing
+    python tools/analysis_tools/zoo.py --measure --remeasure LKA VAN
 
 A method folder is a folder of ``configs/`` (not ``_base_``) with full-size
 configs (toy configs, ``*_toy-*.py``, live in ``configs/toy``). Each is one
@@ -293,8 +293,8 @@ def name_metadata(config):
     fields = _name_fields(config)
     dataset = fields[-1].split('-')[0]
     if dataset not in DATASETS:
-        raise ValueError(f'{config}: unknown data set {dataset!r} in its name; '
-                         f'add it to DATASETS in zoo.py')
+        raise ValueError(f'{config}: unknown data set {dataset!r} in its '
+                         f'name; add it to DATASETS in zoo.py')
     meta = {'Training Data': DATASETS[dataset]}
     for part in fields[-2].split('-'):
         if re.fullmatch(r'\d+x', part):
@@ -611,7 +611,8 @@ def notes(cache):
         'config puts it outside the backbone of the other model, or (SASA '
         'in Mask R-CNN) it did not fit in memory.',
         'CPU latency: UperNet\'s ResNetV1c-50 backbone (* whole model) with '
-        'the block over without it, 1×3×512×512, median of interleaved runs '
+        'the block over without it, 1×3×512×512, median of interleaved '
+        'runs '
         f"({s.get('cpu', '?')}, {s.get('threads', '?')} threads, "
         f"torch {s.get('torch', '?')}"
         + (f", load average {s['load_average']:.1f} when measured"
