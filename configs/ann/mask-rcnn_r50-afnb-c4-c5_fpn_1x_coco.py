@@ -2,17 +2,9 @@
 # values), ANN's fusion of its two last stages, before the FPN; low_channels
 # (1024) is filled in from the FPN's in_channels. The paper reports no COCO
 # result.
-_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = '../_base_/mask-rcnn_r50_attention-neck_1x_coco.py'
 model = dict(
     neck=dict(
-        _delete_=True,
-        type='mmattn.AttentionNeck',
-        neck=dict(
-            type='FPN',
-            in_channels=[256, 512, 1024, 2048],
-            out_channels=256,
-            num_outs=5),
         block=dict(type='mmattn.AFNB'),
         levels=(3, ),
-        low_levels=(2, ),
-        position='before'))
+        low_levels=(2, )))

@@ -2,16 +2,8 @@
 # the Mask R-CNN experiments sits (CCNet follows that protocol: one module
 # before the last res4 block). As for NonLocal, mmdet's ResNet has no hook
 # between two blocks of a stage, so it runs on res4's output before the FPN.
-_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = '../_base_/mask-rcnn_r50_attention-neck_1x_coco.py'
 model = dict(
     neck=dict(
-        _delete_=True,
-        type='mmattn.AttentionNeck',
-        neck=dict(
-            type='FPN',
-            in_channels=[256, 512, 1024, 2048],
-            out_channels=256,
-            num_outs=5),
         block=dict(type='mmattn.CrissCross', recurrence=2),
-        levels=(2, ),
-        position='before'))
+        levels=(2, )))

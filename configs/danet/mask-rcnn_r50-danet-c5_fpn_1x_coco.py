@@ -1,15 +1,7 @@
 # DANet's position + channel attention on res5's output (DANet's head
 # position), before the FPN. The paper reports no COCO result.
-_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = '../_base_/mask-rcnn_r50_attention-neck_1x_coco.py'
 model = dict(
     neck=dict(
-        _delete_=True,
-        type='mmattn.AttentionNeck',
-        neck=dict(
-            type='FPN',
-            in_channels=[256, 512, 1024, 2048],
-            out_channels=256,
-            num_outs=5),
         block=dict(type='mmattn.DANet'),
-        levels=(3, ),
-        position='before'))
+        levels=(3, )))

@@ -2,22 +2,11 @@
 # in an FCN-style head (ratio 1/4, attention pooling, channel add), as mmseg's
 # GCHead. mmseg GCHead, R-50-D8, ADE20K 512x512: 41.47 mIoU (80k), 42.37
 # (160k).
-_base_ = [
-    '../_base_/models/attention-head_r50-d8.py',
-    'mmseg::_base_/datasets/ade20k.py',
-    'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_80k.py',
-    '../_base_/mmattn_imports.py',
-]
-crop_size = (512, 512)
-data_preprocessor = dict(size=crop_size)
+_base_ = '../_base_/attention-head_r50-d8_4xb4-80k_ade20k-512x512.py'
 model = dict(
-    data_preprocessor=data_preprocessor,
     decode_head=dict(
-        num_classes=150,
         block=dict(
             type='mmattn.GlobalContext',
             ratio=1 / 4,
             pooling_type='att',
-            fusion_types=('channel_add', ))),
-    auxiliary_head=dict(num_classes=150))
+            fusion_types=('channel_add', ))))

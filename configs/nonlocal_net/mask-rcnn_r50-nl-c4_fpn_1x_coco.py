@@ -3,17 +3,9 @@
 # 34.6 -> 35.5 mask AP); mmdet's ResNet has no hook between two blocks of a
 # stage, so here it runs on res4's output before the FPN: res5 does not see
 # it.
-_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = '../_base_/mask-rcnn_r50_attention-neck_1x_coco.py'
 model = dict(
     neck=dict(
-        _delete_=True,
-        type='mmattn.AttentionNeck',
-        neck=dict(
-            type='FPN',
-            in_channels=[256, 512, 1024, 2048],
-            out_channels=256,
-            num_outs=5),
         block=dict(
             type='mmattn.NonLocal', reduction=2, mode='embedded_gaussian'),
-        levels=(2, ),
-        position='before'))
+        levels=(2, )))

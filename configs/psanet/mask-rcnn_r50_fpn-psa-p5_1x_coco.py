@@ -2,16 +2,9 @@
 # channels): on res5 (2048 channels) its final 3x3 fusion conv alone would
 # hold 75M parameters. 63x63 masks cover the shrunk P5 of an 800x1333 image.
 # The paper reports no COCO result.
-_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = '../_base_/mask-rcnn_r50_attention-neck_1x_coco.py'
 model = dict(
     neck=dict(
-        _delete_=True,
-        type='mmattn.AttentionNeck',
-        neck=dict(
-            type='FPN',
-            in_channels=[256, 512, 1024, 2048],
-            out_channels=256,
-            num_outs=5),
         block=dict(type='mmattn.PSA', mask_size=(63, 63)),
         levels=(3, ),
         position='after'))
