@@ -630,11 +630,15 @@ def folder_notes(folder):
     else:
         what = ('params and FLOPs the block adds to the plain R50 model '
                 '(signed, "+"), where the block table measured it')
+    marks = (' In the block table, † marks the default placement (no config '
+             'for that host), * a block outside the backbone (the whole '
+             'model minus the plain one), n/a not measured for that host.'
+             if folder.blocks else '')
     return (f'Measured by `tools/analysis_tools/zoo.py`: {what}; one '
-            'multiply-add is one FLOP. `reference`: the number the `source` '
-            'reports for this setting; we have not trained these models. '
-            'See [docs/zoo.md](../../docs/zoo.md) for how each figure is '
-            'measured.')
+            f'multiply-add is one FLOP.{marks} `reference`: the number the '
+            '`source` reports for this setting; we have not trained these '
+            'models. See [docs/zoo.md](../../docs/zoo.md) for how each '
+            'figure is measured.')
 
 
 def folder_section(folder, cache):
