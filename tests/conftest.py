@@ -1,5 +1,6 @@
-"""Fixtures shared by the suite: the repo root, a toy-data working directory
-and a runner for the command-line tools."""
+"""Fixtures shared by the suite: the repo root, a toy-data working directory,
+a runner for the command-line tools and a loader for the analysis tools."""
+import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -79,3 +80,16 @@ def assert_same_weights(path, model):
 def config_path(*parts):
     """Absolute path of a config under ``configs/``."""
     return osp.join(REPO, 'configs', *parts)
+
+
+def load_analysis_tool(name):
+    """``tools/analysis_tools/<name>.py`` as a module (its folder on
+    sys.path, as when it runs as a script), for in-process tests."""
+    tools = osp.join(REPO, 'tools', 'analysis_tools')
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    spec = importlib.util.spec_from_file_location(
+        f'analysis_{name}', osp.join(tools, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,11 +1,11 @@
-"""Every config in configs/conv2former builds its model and runs one
-test-mode forward on a small image (:func:`config_forward.forward_once`);
-the set of configs is the one the Conv2Former issue asks for.
+"""The configs in configs/conv2former are the ones the Conv2Former issue
+asks for, with the backbone's channels, the paper's crops and the matching
+weights. test_method_configs.py runs a forward of each.
 """
 import os.path as osp
 
 import pytest
-from config_forward import config_folder, forward_once
+from config_forward import config_folder
 from mmengine.config import Config
 
 FOLDER, CONFIGS = config_folder('conv2former')
@@ -42,7 +42,6 @@ def check_channels_crop_and_weights(name, cfg):
 
 @pytest.mark.slow
 @pytest.mark.parametrize('name', CONFIGS)
-def test_config_builds_and_runs_a_forward(name):
-    cfg = Config.fromfile(osp.join(FOLDER, name))
-    check_channels_crop_and_weights(name, cfg)
-    assert type(forward_once(cfg).backbone).__name__ == 'Conv2Former'
+def test_channels_crop_and_weights(name):
+    check_channels_crop_and_weights(
+        name, Config.fromfile(osp.join(FOLDER, name)))

@@ -1,24 +1,7 @@
-"""Import the scripts of tools/analysis as modules, for in-process tests."""
-import importlib.util
-import os.path as osp
-import sys
-
+"""Helpers of the analysis-tool tests: the scripts of tools/analysis_tools as
+modules (``load``), PNG and markdown readers."""
 import numpy as np
-
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-                 'tools', 'analysis_tools')
-
-
-def load(name):
-    """``tools/analysis_tools/<name>.py`` as a module (its folder on sys.path, as
-    when it runs as a script)."""
-    if TOOLS not in sys.path:
-        sys.path.insert(0, TOOLS)
-    spec = importlib.util.spec_from_file_location(
-        f'analysis_{name}', osp.join(TOOLS, f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import load_analysis_tool as load  # noqa: F401
 
 
 def read_png(path):

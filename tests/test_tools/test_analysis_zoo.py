@@ -8,12 +8,16 @@ zoo = load('zoo')
 def test_every_registered_block_is_in_the_generated_tables():
     outputs = zoo.render(zoo.load_cache())
     doc = outputs[zoo.osp.join(zoo.ROOT, 'docs', 'zoo.md')]
-    attention = outputs[zoo.osp.join(zoo.ROOT, 'configs', 'attention',
-                                     'README.md')]
-    names = [r[0] for r in markdown_rows(attention.split('\n\n')[0])]
+    table = doc.split('## Attention blocks\n\n')[1].split('\n\n')[0]
+    names = [r[0] for r in markdown_rows(table)]
     assert names == [f'`{name}`' for name in registered_blocks()]
     for name, cls in registered_blocks().items():
         assert f'`{name}`' in doc and cls.paper.url in doc
+    for folder in zoo.all_folders():  # and in its folder's README
+        readme = outputs[zoo.osp.join(zoo.ROOT, folder.readme)]
+        rows = markdown_rows(readme.split('\n\n')[0]) if folder.blocks \
+            else []
+        assert [r[0] for r in rows] == [f'`{b}`' for b in folder.blocks]
 
 
 def test_rows_show_measurements_from_the_cache():
@@ -23,7 +27,7 @@ def test_rows_show_measurements_from_the_cache():
                for h in zoo.HOSTS},
         blocks={name: {'mask-rcnn': dict(params=2e6, flops=1e9, config=None),
                        'upernet': dict(params=2e6, flops=4e9,
-                                       config='configs/attention/x.py'),
+                                       config='configs/se/x.py'),
                        'latency': dict(plain=1., block=1.25, ratio=1.25)}})
     cache['blocks'][second] = {'mask-rcnn': dict(params=-4e6, flops=-2e9,
                                                  config='x.py', part='model')}

@@ -1,50 +1,91 @@
-"""Regenerate the model-zoo tables from the registry and measurements.
+"""Regenerate the model zoo: the method folders' tables and metafiles.
 
-    python tools/analysis_tools/zoo.py              # tables from docs/zoo.json
-    python tools/analysis_tools/zoo.py --measure    # measure what is missing first
-    python tools/analysis_tools/zoo.py --measure --remeasure LKA VAN  # again
-    python tools/analysis_tools/zoo.py --check      # exit 1 if a file is stale
+    python tools/analysis_tools/zoo.py            # write, from docs/zoo.json
+    python tools/analysis_tools/zoo.py --check    # exit 1 if stale or wrong
+    python tools/analysis_tools/zoo.py --measure  # measure what is missing
+    python tools/analysis_tools/zoo.py --measure --remeasure LKA VAN
 
-Writes ``docs/zoo.md`` and the tables between ``<!-- zoo:start -->`` and
-``<!-- zoo:end -->`` in ``configs/attention/README.md``,
-``configs/van/README.md`` and ``configs/conv2former/README.md``. Never edit
-those tables by hand.
+A method folder is a folder of ``configs/`` (not ``_base_``) with full-size
+configs (toy configs, ``*_toy-*.py``, live in ``configs/toy``). Each is one
+paper: the one whose ``Paper`` record every config of the folder uses, through
+a block (``mmattn.models.attention``) or a backbone. From these sources:
 
-What is in them:
+- the ``Paper`` records (title, URL, year, family, reported gain);
+- each folder's configs: their names give the data set, the schedule and the
+  batch (``{algorithm}_{model}_{N}xb{M}-{schedule}_{dataset}``; the config
+  tests check the names against the configs);
+- ``docs/zoo.json``: the measurements (below);
+- each folder's README title (``# SENet``): the metafile's collection name;
+- the ``Results`` of each model in its metafile: reference numbers, entered
+  by hand, each with the ``Source`` that reports it (``zoo.py`` keeps them);
 
-- every registered attention block (``registered_blocks()``) with its paper;
-  params and FLOPs it adds to the R50 backbone of Mask R-CNN (mmdet ResNet,
-  800×1333, padded to 800×1344) and of UperNet (mmseg ResNetV1c, 512×512),
-  as a share of the whole detector / segmentor; the CPU latency of the
-  UperNet backbone with the block over the plain one at 1×3×512×512 (median
-  of interleaved runs); and the gain the paper reports (``Paper.reported``).
-  The block sits where the repo's Mask R-CNN / UperNet config of that block
-  puts it (``configs/attention``; for UperNet, the backbone plug-ins of the
-  Mask R-CNN config if there is no UperNet one), else after conv3 of every
-  bottleneck in c3-c5 (GCNet's placement; c5 only for self-attention),
-  marked †. A config that
+it writes
+
+- ``configs/<folder>/metafile.yml`` (Collections and Models, mmdet format);
+- the tables between ``<!-- zoo:start -->`` and ``<!-- zoo:end -->`` in
+  ``configs/<folder>/README.md``;
+- ``configs/model-index.yml`` (every metafile) and ``docs/zoo.md``.
+
+``--check`` writes nothing and exits 1 if a file is stale or a record
+disagrees: a module docstring without its paper's title and URL, a README
+whose ``> [title](url)`` line is not the ``Paper`` record's, a result
+without its source, results of a config that no longer exists, a block in
+no folder.
+
+A new method folder gets its table and metafile in one command:
+
+1. put its full-size configs in ``configs/<folder>/`` with host-style names;
+   the classes they use carry the paper (a block's ``paper = Paper(...)``;
+   a backbone's own ``paper`` attribute, or else the block record whose URL
+   its module docstring cites: VAN takes LKA's, Conv2Former ConvMod's);
+2. write ``configs/<folder>/README.md``: ``# Name``, the line
+   ``> [Paper title](url)``, the abstract and notes, the two markers, a
+   citation (``configs/se/README.md`` is an example);
+3. ``python tools/analysis_tools/zoo.py --measure`` (measures only what
+   ``docs/zoo.json`` lacks), then commit what it wrote; add reference numbers
+   to the metafile's ``Results`` (with their ``Source``) and run it again.
+
+Measurements:
+
+- every registered attention block (``registered_blocks()``): params and
+  FLOPs it adds to the R50 backbone of Mask R-CNN (mmdet ResNet, 800×1333,
+  padded to 800×1344) and of UperNet (mmseg ResNetV1c, 512×512), as a share
+  of the whole detector / segmentor; the CPU latency of the UperNet backbone
+  with the block over the plain one at 1×3×512×512 (median of interleaved
+  runs). The block sits where the repo's Mask R-CNN / UperNet config of that
+  block puts it (for UperNet, the backbone plug-ins of the Mask R-CNN config
+  if there is no UperNet one), else after conv3 of every bottleneck in c3-c5
+  (GCNet's placement; c5 only for self-attention), marked †. A config that
   puts the block outside the backbone (e.g. ``mmattn.AttentionNeck``) is
   measured as a whole model minus the plain one, marked *.
-- every config in ``configs/van/metafile.yml`` and
-  ``configs/conv2former/metafile.yml``: params and FLOPs of the whole model
-  at its paper resolution, and the metrics the metafile lists.
+- every config of a backbone's folder (VAN, Conv2Former): params and FLOPs
+  of the whole model at its paper resolution.
 
-Measurements are cached in ``docs/zoo.json`` (committed) so that tables can
-be regenerated in seconds; ``--measure`` fills what is missing (about a
-quarter of a minute per block on 2 quiet cores). Read the latency ratios,
-not the absolute times.
+They are cached in ``docs/zoo.json`` (committed), so that tables are
+regenerated in seconds; ``--measure`` fills what is missing (about a quarter
+of a minute per block on 2 quiet cores). Read the latency ratios, not the
+absolute times.
 """
 import argparse
+import ast
 import glob
+import inspect
 import json
 import os.path as osp
 import re
 import sys
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = osp.join(ROOT, 'configs')
 CACHE = osp.join(ROOT, 'docs', 'zoo.json')
 START, END = '<!-- zoo:start -->', '<!-- zoo:end -->'
-BACKBONE_FOLDERS = ('van', 'conv2former')
+METAFILE_HEAD = (
+    '# Generated by tools/analysis_tools/zoo.py from the Paper record, the\n'
+    "# configs and docs/zoo.json. Only each model's Results are written by\n"
+    '# hand (reference numbers, each with its Source); zoo.py keeps them.\n')
 HOSTS = {
     # name: (backbone dict, whole-model base config, input H W)
     'mask-rcnn': (dict(type='mmdet.ResNet', depth=50, norm_eval=True,
@@ -61,17 +102,226 @@ NOT_MEASURED = {
     ('SASA', 'mask-rcnn'): 'SASA in every bottleneck at 800×1333 needs '
     'more than the 24 GB of the machine the zoo is measured on',
 }
+# the data set field of a config name (its last), as the metafiles name it
+DATASETS = {
+    'coco': 'COCO',
+    'ade20k': 'ADE20K',
+    'cityscapes': 'Cityscapes',
+    'voc12aug': 'Pascal VOC 2012 + Aug',
+}
+
+
+# ----------------------------------------------------------------- folders
+def _rel(path):
+    return osp.relpath(path, ROOT)
+
+
+def is_toy(path):
+    return '_toy-' in osp.basename(path)
+
+
+def method_folders():
+    """Names of the folders of ``configs/`` that hold full-size configs."""
+    return sorted(
+        osp.basename(folder)
+        for folder in glob.glob(osp.join(CONFIGS, '*'))
+        if osp.isdir(folder) and not osp.basename(folder).startswith('_')
+        and any(not is_toy(p) for p in glob.glob(osp.join(folder, '*.py'))))
+
+
+def folder_configs(folder):
+    """Repo-relative paths of a method folder's full-size configs."""
+    return sorted(_rel(p) for p in glob.glob(osp.join(CONFIGS, folder, '*.py'))
+                  if not is_toy(p))
+
+
+def _bases(path):
+    """The repo-local ``_base_`` files of a config (not ``mmdet::`` ones)."""
+    for node in ast.parse(open(path).read()).body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            value = ast.literal_eval(node.value)
+            for base in [value] if isinstance(value, str) else value:
+                if '::' not in base:
+                    yield osp.normpath(osp.join(osp.dirname(path), base))
+
+
+@lru_cache(maxsize=None)
+def used_types(path):
+    """The ``mmattn.X`` names a config and its repo-local bases use."""
+    path = osp.join(ROOT, path)
+    names = set(re.findall(r"""['"]mmattn\.(\w+)['"]""", open(path).read()))
+    for base in _bases(path):
+        names |= used_types(base)
+    return frozenset(names)
+
+
+def registered():
+    """Every registered mmattn model class: ``{name: class}``."""
+    import mmattn.models  # noqa: F401  (registers everything)
+    from mmattn.registry import MODELS
+    return {name: cls for name, cls in sorted(MODELS.module_dict.items())
+            if isinstance(cls, type)}
+
+
+def blocks():
+    from mmattn.models.attention import registered_blocks
+    return registered_blocks()
+
+
+def module_doc(cls):
+    return sys.modules[cls.__module__].__doc__ or ''
+
+
+def paper_of(cls):
+    """A class's ``Paper``: its ``paper`` attribute; for one without (VAN,
+    Conv2Former), the record of a block whose URL its module docstring
+    cites, or None."""
+    paper = getattr(cls, 'paper', None)
+    if paper is not None:
+        return paper
+    doc = module_doc(cls)
+    cited = {b.paper.url: b.paper for b in blocks().values()
+             if b.paper and b.paper.url in doc}
+    return next(iter(cited.values())) if len(cited) == 1 else None
+
+
+@dataclass(frozen=True)
+class MethodFolder:
+    """A method folder and what it is generated from.
+
+    Args:
+        name (str): Folder name under ``configs/``.
+        title (str): The README's ``#`` title, the collection name.
+        paper (Paper): The paper all its configs share.
+        configs (tuple[str]): Repo-relative paths of its configs.
+        classes (tuple[str]): Registered classes of that paper its configs
+            use.
+        blocks (tuple[str]): Registered attention blocks of that paper.
+    """
+    name: str
+    title: str
+    paper: object
+    configs: tuple
+    classes: tuple
+    blocks: tuple
+
+    @property
+    def readme(self):
+        return f'configs/{self.name}/README.md'
+
+    @property
+    def metafile(self):
+        return f'configs/{self.name}/metafile.yml'
+
+    @property
+    def is_backbone(self):
+        """Its configs use a backbone of the paper, not a block of it."""
+        return not set(self.classes) & set(self.blocks)
+
+
+def readme_title(path):
+    for line in open(path):
+        if line.startswith('# '):
+            return line[2:].strip()
+    return None
+
+
+def paper_line(paper):
+    return f'> [{paper.title}]({paper.url})'
+
+
+@lru_cache(maxsize=None)
+def method_folder(name):
+    """:class:`MethodFolder` of ``configs/<name>``; ValueError naming what
+    is missing."""
+    classes = registered()
+    configs = tuple(folder_configs(name))
+    papers = {}  # url -> Paper; shared by every config
+    shared = None
+    for config in configs:
+        found = {}
+        for type_ in used_types(config):
+            paper = paper_of(classes[type_]) if type_ in classes else None
+            if paper:
+                found[paper.url] = paper
+        papers.update(found)
+        shared = set(found) if shared is None else shared & set(found)
+    readme = osp.join(CONFIGS, name, 'README.md')
+    if not osp.isfile(readme) or not readme_title(readme):
+        raise ValueError(f'configs/{name}: no README.md with a "# Name" '
+                         f'title; write one (see configs/se/README.md)')
+    line = next((line.strip() for line in open(readme)
+                 if line.startswith('> [')), '')
+    if len(shared or ()) > 1:  # the README's paper line picks one
+        shared &= {url for url in shared if f']({url})' in line}
+    if len(shared or ()) != 1:
+        raise ValueError(
+            f'configs/{name}: its configs share {len(shared or ())} papers '
+            f'({sorted(shared or ())}); a method folder holds the configs of '
+            f'one paper, whose class carries a Paper record')
+    (url, ) = shared
+    used = set().union(*(used_types(c) for c in configs))
+    return MethodFolder(
+        name=name, title=readme_title(readme), paper=papers[url],
+        configs=configs,
+        classes=tuple(sorted(n for n in used if n in classes
+                             and paper_of(classes[n]) is not None
+                             and paper_of(classes[n]).url == url)),
+        blocks=tuple(n for n, cls in blocks().items()
+                     if cls.paper and cls.paper.url == url))
+
+
+def all_folders():
+    return [method_folder(name) for name in method_folders()]
+
+
+def _name_fields(config):
+    return osp.splitext(osp.basename(config))[0].split('_')
+
+
+def name_devices(config):
+    """``(GPUs, images per GPU)`` a config name states (``4xb4``), or
+    None (mmdet's ``1x`` names leave its 8x2 implicit)."""
+    found = re.search(r'(?:^|-)(\d+)xb(\d+)(?:-|$)', _name_fields(config)[-2])
+    return (int(found[1]), int(found[2])) if found else None
+
+
+def name_metadata(config):
+    """What a host-style config name states: ``Training Data``, ``Epochs``
+    or ``Iterations``, and ``Batch Size`` (in all) where it names one."""
+    fields = _name_fields(config)
+    dataset = fields[-1].split('-')[0]
+    if dataset not in DATASETS:
+        raise ValueError(f'{config}: unknown data set {dataset!r} in its '
+                         f'name; add it to DATASETS in zoo.py')
+    meta = {'Training Data': DATASETS[dataset]}
+    for part in fields[-2].split('-'):
+        if re.fullmatch(r'\d+x', part):
+            meta['Epochs'] = 12 * int(part[:-1])
+        elif re.fullmatch(r'\d+e', part):
+            meta['Epochs'] = int(part[:-1])
+        elif re.fullmatch(r'\d+k', part):
+            meta['Iterations'] = 1000 * int(part[:-1])
+    if 'Epochs' not in meta and 'Iterations' not in meta:
+        raise ValueError(f'{config}: no schedule (1x, 36e, 160k) in its '
+                         f'name')
+    devices = name_devices(config)
+    if devices:
+        meta['Batch Size'] = devices[0] * devices[1]
+    return meta
 
 
 # ----------------------------------------------------------------- measure
 def _configs_with(name, host):
-    """The repo's (non-toy) configs for ``host`` that use the block."""
+    """The repo's full-size configs for ``host`` that use the block."""
     found = []
-    for path in sorted(glob.glob(osp.join(ROOT, 'configs', 'attention',
-                                          f'{host}_*.py'))):
-        if 'toy' not in osp.basename(path) and \
-                re.search(rf"""['"]mmattn\.{name}['"]""", open(path).read()):
-            found.append(path)
+    for folder in method_folders():
+        for path in folder_configs(folder):
+            if osp.basename(path).startswith(f'{host}_') and re.search(
+                    rf"""['"]mmattn\.{name}['"]""",
+                    open(osp.join(ROOT, path)).read()):
+                found.append(osp.join(ROOT, path))
     return found
 
 
@@ -99,10 +349,10 @@ def placement(name, host):
         for path in _configs_with(name, other):
             plugins = _plugins_of(path, name)
             if plugins:
-                return 'plugins', plugins, osp.relpath(path, ROOT)
+                return 'plugins', plugins, _rel(path)
             if other == host:
-                return 'config', path, osp.relpath(path, ROOT)
-            elsewhere = elsewhere or osp.relpath(path, ROOT)
+                return 'config', path, _rel(path)
+            elsewhere = elsewhere or _rel(path)
     if elsewhere:
         return 'none', None, elsewhere
     return 'plugins', [default_plugin(name)], None
@@ -111,8 +361,7 @@ def placement(name, host):
 def default_plugin(name):
     """After conv3 of every c3-c5 bottleneck (GCNet's placement); c5 only
     for self-attention, whose cost grows with the square of the positions."""
-    from mmattn.models.attention import registered_blocks
-    paper = registered_blocks()[name].paper
+    paper = blocks()[name].paper
     stages = (False, False, False, True) if paper and \
         paper.family == 'self-attention' else (False, True, True, True)
     return dict(cfg=dict(type=f'mmattn.{name}'), stages=stages,
@@ -129,6 +378,7 @@ def _backbone(host, plugins=None):
 
 def _host_model(host):
     import tempfile
+
     from mmattn.analysis import build_model, load_config
     base_cfg = HOSTS[host][1]
     with tempfile.NamedTemporaryFile('w', suffix='.py') as f:
@@ -162,6 +412,7 @@ def _latency(plain, model, warmup, repeats):
     """Median seconds of ``plain`` and ``model`` at LATENCY_SHAPE, measured
     interleaved."""
     import torch
+
     from mmattn.analysis import dummy_batch, forward_fn
     from mmattn.benchmark import compare
     batch = dummy_batch(plain, LATENCY_SHAPE)
@@ -226,36 +477,41 @@ def _fmt(n, unit=''):
     return '–' if n is None else format_count(n, unit)
 
 
-def _metafile_models(folder):
+def _signed(n):
+    return f"{'+' if n >= 0 else '−'}{_fmt(abs(n))}"
+
+
+def read_metafile(folder):
     import yaml
-    path = osp.join(ROOT, 'configs', folder, 'metafile.yml')
+    path = osp.join(CONFIGS, folder, 'metafile.yml')
     if not osp.isfile(path):
-        return []
+        return {}
     with open(path) as f:
-        return (yaml.safe_load(f) or {}).get('Models', [])
+        return yaml.safe_load(f) or {}
 
 
-def _results_text(model):
-    parts = []
-    for r in model.get('Results') or []:
-        metrics = ', '.join(f'{k} {v}'
-                            for k, v in r.get('Metrics', {}).items())
-        parts.append(f"{r.get('Dataset', '')}: {metrics}")
-    return '; '.join(parts)
+def hand_results(folder):
+    """``{model name: Results}`` as written in the folder's metafile."""
+    return {m['Name']: m['Results']
+            for m in read_metafile(folder).get('Models') or []
+            if m.get('Results')}
 
 
-def block_table(blocks, cache):
+def block_table(blocks, cache, with_paper=True):
     hosts = cache.get('hosts', {})
-    head = ['block', 'paper', 'family', '+params Mask R-CNN',
-            '+FLOPs Mask R-CNN', '+params UperNet', '+FLOPs UperNet',
-            'CPU latency, R50 at 512²', 'paper reports']
+    head = ['block'] + (['paper'] if with_paper else []) + [
+        'family', '+params Mask R-CNN', '+FLOPs Mask R-CNN',
+        '+params UperNet', '+FLOPs UperNet', 'CPU latency, R50 at 512²',
+        'paper reports']
     rows = []
     for name, cls in blocks.items():
         paper = cls.paper
         m = cache.get('blocks', {}).get(name, {})
-        cells = [f'`{name}`',
-                 f'[{paper.title}]({paper.url}) ({paper.year})' if paper
-                 else '', paper.family if paper else '']
+        cells = [f'`{name}`']
+        if with_paper:
+            cells.append(f'[{paper.title}]({paper.url}) ({paper.year})'
+                         if paper else '')
+        cells.append(paper.family if paper else '')
         for host in HOSTS:
             entry = m.get(host)
             total = hosts.get(host, {}).get('model', {})
@@ -264,12 +520,10 @@ def block_table(blocks, cache):
                 continue
             mark = ' †' if not entry.get('config') else \
                 ' *' if entry.get('part') == 'model' else ''
-            for key, unit in (('params', ''), ('flops', '')):
+            for key in ('params', 'flops'):
                 share = (f" ({100 * abs(entry[key]) / total[key]:.1f}%)"
                          if total.get(key) else '')
-                sign = '+' if entry[key] >= 0 else '−'
-                cells.append(
-                    f'{sign}{_fmt(abs(entry[key]), unit)}{share}{mark}')
+                cells.append(f'{_signed(entry[key])}{share}{mark}')
         lat = m.get('latency')
         cells.append(f"{lat['ratio']:.2f}×" if lat else '–')
         cells.append((paper.reported or '').replace('|', '/') if paper else '')
@@ -277,19 +531,57 @@ def block_table(blocks, cache):
     return _markdown(head, rows)
 
 
+def _host_of(config):
+    return next((h for h in HOSTS if osp.basename(config).startswith(f'{h}_')),
+                None)
+
+
+def _measured(folder, config, cache):
+    """``(params, FLOPs, input)`` cells of a config: the whole model's, or
+    what the folder's block adds where this config placed it."""
+    whole = cache.get('configs', {}).get(config)
+    if whole:
+        return (_fmt(whole['params']), _fmt(whole['flops']),
+                '×'.join(map(str, whole['shape'])))
+    host = _host_of(config)
+    for block in folder.blocks:
+        entry = cache.get('blocks', {}).get(block, {}).get(host) or {}
+        if entry.get('config') == config:
+            return (_signed(entry['params']), _signed(entry['flops']),
+                    '×'.join(map(str, HOSTS[host][2])))
+    return '–', '–', '–'
+
+
+def _schedule(meta):
+    if 'Epochs' in meta:
+        return f"{meta['Epochs']} epochs"
+    return f"{meta['Iterations'] // 1000}k iters"
+
+
+def _reference(results):
+    metrics = ', '.join(f'{k} {v}' for r in results
+                        for k, v in (r.get('Metrics') or {}).items())
+    sources = []
+    for r in results:
+        if r.get('Source') and r['Source'] not in sources:
+            sources.append(r['Source'])
+    return metrics, '; '.join(sources)
+
+
 def config_table(folder, cache, link_prefix=''):
-    head = ['config', 'params', 'FLOPs', 'input', 'paper reports']
+    head = ['config', 'data', 'schedule', 'batch', 'params', 'FLOPs',
+            'input', 'reference', 'source']
+    results = hand_results(folder.name)
     rows = []
-    for model in _metafile_models(folder):
-        config = model.get('Config', '')
-        m = cache.get('configs', {}).get(config, {})
-        rows.append([
-            f"[{model.get('Name', config)}]"
-            f"({link_prefix}{osp.basename(config)})",
-            _fmt(m.get('params')), _fmt(m.get('flops')),
-            '×'.join(map(str, m['shape'])) if m.get('shape') else '–',
-            _results_text(model)
-        ])
+    for config in folder.configs:
+        name = osp.splitext(osp.basename(config))[0]
+        meta = name_metadata(config)
+        metrics, source = _reference(results.get(name, []))
+        rows.append([f'[{name}]({link_prefix}{osp.basename(config)})',
+                     meta['Training Data'], _schedule(meta),
+                     str(meta.get('Batch Size', '')),
+                     *_measured(folder, config, cache), metrics,
+                     source.replace('|', '/')])
     return _markdown(head, rows)
 
 
@@ -311,16 +603,16 @@ def notes(cache):
                     f"{_fmt(v['model']['flops'])} FLOPs at "
                     f"{'×'.join(map(str, v['shape']))})"
                     for h, v in hosts.items()) + '.',
-        'The block sits as in its config in configs/attention for that host '
-        '(for UperNet, the backbone plug-ins of its Mask R-CNN config where '
-        'it has no UperNet config); † no config: after conv3 of every '
-        'bottleneck in c3-c5 (self-attention: c5 only); * the config puts '
-        'the block outside the '
+        'The block sits as in its config for that host (for UperNet, the '
+        'backbone plug-ins of its Mask R-CNN config where it has no UperNet '
+        'config); † no config: after conv3 of every bottleneck in c3-c5 '
+        '(self-attention: c5 only); * the config puts the block outside the '
         'backbone (a neck): whole model minus the plain one; n/a: its only '
         'config puts it outside the backbone of the other model, or (SASA '
         'in Mask R-CNN) it did not fit in memory.',
         'CPU latency: UperNet\'s ResNetV1c-50 backbone (* whole model) with '
-        'the block over without it, 1×3×512×512, median of interleaved runs '
+        'the block over without it, 1×3×512×512, median of interleaved '
+        'runs '
         f"({s.get('cpu', '?')}, {s.get('threads', '?')} threads, "
         f"torch {s.get('torch', '?')}"
         + (f", load average {s['load_average']:.1f} when measured"
@@ -331,24 +623,111 @@ def notes(cache):
     return '\n'.join(f'- {line}' for line in lines)
 
 
+def folder_notes(folder):
+    if folder.is_backbone:
+        what = ('params and FLOPs of the whole model at the input size '
+                'shown')
+    else:
+        what = ('params and FLOPs the block adds to the plain R50 model '
+                '(signed, "+"), where the block table measured it')
+    marks = (' In the block table, † marks the default placement (no config '
+             'for that host), * a block outside the backbone (the whole '
+             'model minus the plain one), n/a not measured for that host.'
+             if folder.blocks else '')
+    return (f'Measured by `tools/analysis_tools/zoo.py`: {what}; one '
+            f'multiply-add is one FLOP.{marks} `reference`: the number the '
+            '`source` reports for this setting; we have not trained these '
+            'models. See [docs/zoo.md](../../docs/zoo.md) for how each '
+            'figure is measured.')
+
+
+def folder_section(folder, cache):
+    """The generated part of a folder's README."""
+    parts = []
+    if folder.blocks:
+        parts.append(block_table({n: blocks()[n] for n in folder.blocks},
+                                 cache, with_paper=False))
+    parts += [config_table(folder, cache), folder_notes(folder)]
+    return '\n\n'.join(parts)
+
+
+def metafile(folder, cache):
+    """The metafile's data: one collection (the folder's paper) and one
+    model per config, with the Results written by hand."""
+    import mmattn
+    classes = registered()
+    primary = [classes[n] for n in folder.classes]
+    results = hand_results(folder.name)
+    models = []
+    for config in folder.configs:
+        name = osp.splitext(osp.basename(config))[0]
+        meta = name_metadata(config)
+        whole = cache.get('configs', {}).get(config)
+        if whole:
+            meta.update(Parameters=whole['params'], FLOPs=whole['flops'])
+        model = {'Name': name, 'In Collection': folder.title,
+                 'Config': config, 'Metadata': meta}
+        if name in results:
+            model['Results'] = results[name]
+        models.append(model)
+    return {
+        'Collections': [{
+            'Name': folder.title,
+            'Metadata': {'Architecture': sorted(set(folder.classes)
+                                                | set(folder.blocks))},
+            'Paper': {'Title': folder.paper.title, 'URL': folder.paper.url},
+            'README': folder.readme,
+            'Code': {'URL': _rel(inspect.getsourcefile(primary[0])),
+                     'Version': f'v{mmattn.__version__}'},
+        }],
+        'Models': models,
+    }
+
+
+def dump_yaml(data):
+    import yaml
+
+    class Dumper(yaml.SafeDumper):  # lists indented under their key
+
+        def increase_indent(self, flow=False, indentless=False):
+            return super().increase_indent(flow, False)
+
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False,
+                     allow_unicode=True, width=1000)
+
+
+def folder_table(folders):
+    rows = [[f'[{f.name}](../{f.readme})',
+             f'[{f.paper.title}]({f.paper.url})', str(f.paper.year),
+             ', '.join(f'`{c}`' for c in sorted(set(f.classes)
+                                                 | set(f.blocks))),
+             str(len(f.configs))] for f in folders]
+    return _markdown(['folder', 'paper', 'year', 'classes', 'configs'],
+                     rows)
+
+
 def render(cache):
-    """``{path: text}`` of every generated table (README sections and the
-    whole docs/zoo.md)."""
-    from mmattn.models.attention import registered_blocks
-    blocks = registered_blocks()
-    tables = {'attention': block_table(blocks, cache) + '\n\n' + notes(cache)}
-    for folder in BACKBONE_FOLDERS:
-        tables[folder] = config_table(folder, cache)
+    """``{path: text}`` of every output: the README tables (spliced between
+    the markers by :func:`write`) and the whole of the other files."""
+    folders = all_folders()
     doc = ['# Model zoo', '',
-           'Generated by `python tools/analysis_tools/zoo.py` from the registry, '
-           'the metafiles and `docs/zoo.json`; do not edit by hand.', '',
-           '## Attention blocks', '', tables['attention'], '']
-    for folder in BACKBONE_FOLDERS:
-        doc += [f'## {folder}', '',
-                config_table(folder, cache, f'../configs/{folder}/'), '']
-    out = {osp.join(ROOT, 'docs', 'zoo.md'): '\n'.join(doc)}
-    for folder, table in tables.items():
-        out[osp.join(ROOT, 'configs', folder, 'README.md')] = table
+           'Generated by `python tools/analysis_tools/zoo.py` from the Paper '
+           'records, the configs, the metafiles and `docs/zoo.json`; do not '
+           'edit by hand.', '', '## Method folders', '',
+           folder_table(folders), '', '## Attention blocks', '',
+           block_table(blocks(), cache), '', notes(cache), '',
+           '## Configs', '']
+    out = {}
+    for folder in folders:
+        doc += [f'### [{folder.title}](../{folder.readme})', '',
+                config_table(folder, cache, f'../configs/{folder.name}/'),
+                '']
+        out[osp.join(ROOT, folder.readme)] = folder_section(folder, cache)
+        out[osp.join(ROOT, folder.metafile)] = METAFILE_HEAD + dump_yaml(
+            metafile(folder, cache))
+    out[osp.join(CONFIGS, 'model-index.yml')] = dump_yaml(
+        {'Import': [f.metafile for f in folders]})
+    out[osp.join(ROOT, 'docs', 'zoo.md')] = '\n'.join(doc)
     return out
 
 
@@ -361,22 +740,22 @@ def splice(text, table):
     return f'{head}{START}\n{table}\n{END}{tail}'
 
 
-def write(cache, check=False, docs_only=False):
+def write(cache, check=False, docs_only=False, outputs=None):
     """Write (or with ``check`` compare) every output, or only docs/zoo.md;
     returns the stale paths."""
     stale = []
-    for path, table in render(cache).items():
+    for path, table in (outputs or render(cache)).items():
         if docs_only and not path.endswith('zoo.md'):
             continue
-        if path.endswith('zoo.md'):
+        if osp.basename(path) != 'README.md':
             new = table
         elif not osp.isfile(path):
-            print(f'skip {osp.relpath(path, ROOT)}: no such file')
+            print(f'skip {_rel(path)}: no such file')
             continue
         else:
             new = splice(open(path).read(), table)
             if new is None:
-                print(f'skip {osp.relpath(path, ROOT)}: no zoo markers')
+                print(f'skip {_rel(path)}: no zoo markers')
                 continue
         old = open(path).read() if osp.isfile(path) else None
         if old != new:
@@ -385,6 +764,65 @@ def write(cache, check=False, docs_only=False):
                 with open(path, 'w') as f:
                     f.write(new)
     return stale
+
+
+# ------------------------------------------------------------------- check
+def plain(text):
+    """Text as typeset: Unicode compatibility forms (² -> 2), no ``^`` or
+    backquotes, single spaces (docstrings wrap titles)."""
+    text = unicodedata.normalize('NFKC', text).replace('^', '')
+    return ' '.join(text.replace('`', '').split())
+
+
+def disagreements():
+    """Where the files disagree with the Paper records and the configs, as
+    one message each."""
+    found = []
+    classes = registered()
+    folders = []
+    for name in method_folders():
+        try:
+            folders.append(method_folder(name))
+        except ValueError as error:
+            found.append(str(error))
+    titles = {}
+    for name, cls in classes.items():
+        paper = paper_of(cls)
+        if paper is None:
+            continue
+        doc = plain(module_doc(cls))
+        if plain(paper.title) not in doc or paper.url not in doc:
+            found.append(f'{cls.__module__}: the module docstring lacks the '
+                         f'title or URL of its Paper record ({paper.title}, '
+                         f'{paper.url})')
+        titles.setdefault(paper.url, {}).setdefault(
+            (paper.title, paper.year), []).append(name)
+    for url, variants in titles.items():
+        if len(variants) > 1:
+            found.append(f'Paper records of {url} disagree: '
+                         + '; '.join(f'{names}: {key}'
+                                     for key, names in variants.items()))
+    homed = {b for f in folders for b in f.blocks}
+    for name in blocks():
+        if name not in homed:
+            found.append(f'block {name} is in no method folder: put its '
+                         f'configs in configs/<folder>/')
+    for folder in folders:
+        text = open(osp.join(ROOT, folder.readme)).read()
+        if paper_line(folder.paper) not in text.splitlines():
+            found.append(f'{folder.readme}: no line '
+                         f'"{paper_line(folder.paper)}"')
+        if START not in text or END not in text:
+            found.append(f'{folder.readme}: no {START} / {END} markers')
+        names = {osp.splitext(osp.basename(c))[0] for c in folder.configs}
+        for model, results in hand_results(folder.name).items():
+            if model not in names:
+                found.append(f'{folder.metafile}: Results of {model}, which '
+                             f'is no config; move them to its new name')
+            if not all(r.get('Source') for r in results):
+                found.append(f'{folder.metafile}: a result of {model} names '
+                             f'no Source')
+    return found
 
 
 # -------------------------------------------------------------------- main
@@ -397,27 +835,31 @@ def load_cache():
 
 def measure(cache, remeasure=()):
     from mmattn.benchmark import machine
-    from mmattn.models.attention import registered_blocks
-    cache.setdefault('settings', {}).update(machine())
     hosts = cache.setdefault('hosts', {})
+    timed = []
     for host in HOSTS:
         if host not in hosts or 'hosts' in remeasure:
             print(f'measuring host {host}', flush=True)
             hosts[host] = measure_host(host)
             _save(cache)
-    blocks = cache.setdefault('blocks', {})
-    for name in registered_blocks():
-        if name not in blocks or name in remeasure:
+    measured = cache.setdefault('blocks', {})
+    for name in blocks():
+        if name not in measured or name in remeasure:
             print(f'measuring block {name}', flush=True)
-            blocks[name] = measure_block(name, hosts)
+            timed.append(name)
+            measured[name] = measure_block(name, hosts)
             _save(cache)
+    if timed:  # what the latencies depend on
+        cache.setdefault('settings', {}).update(machine())
+        _save(cache)
     configs = cache.setdefault('configs', {})
-    for folder in BACKBONE_FOLDERS:
-        for model in _metafile_models(folder):
-            config = model.get('Config')
-            key = osp.splitext(osp.basename(config or ''))[0]
-            if config and (config not in configs or key in remeasure
-                           or folder in remeasure):
+    for folder in all_folders():
+        if not folder.is_backbone:
+            continue
+        for config in folder.configs:
+            key = osp.splitext(osp.basename(config))[0]
+            if config not in configs or key in remeasure or \
+                    folder.name in remeasure:
                 print(f'measuring {config}', flush=True)
                 configs[config] = measure_config(osp.join(ROOT, config))
                 _save(cache)
@@ -437,7 +879,8 @@ def parse_args(argv=None):
     parser.add_argument('--remeasure', nargs='*', default=[],
                         help='block names, config names, a folder or "hosts"')
     parser.add_argument('--check', action='store_true',
-                        help='write nothing; exit 1 if a table is stale')
+                        help='write nothing; exit 1 if a file is stale or a '
+                        'record disagrees')
     parser.add_argument('--docs-only', action='store_true',
                         help='write docs/zoo.md only, not the READMEs')
     return parser.parse_args(argv)
@@ -445,6 +888,11 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    problems = disagreements()
+    for problem in problems:
+        print(f'error: {problem}')
+    if problems:
+        sys.exit(1)  # nothing is written from records that disagree
     cache = load_cache()
     if args.measure or args.remeasure:
         import torch
@@ -452,8 +900,7 @@ def main(argv=None):
         cache = measure(cache, set(args.remeasure))
     stale = write(cache, check=args.check, docs_only=args.docs_only)
     for path in stale:
-        print(f"{'stale' if args.check else 'wrote'} "
-              f'{osp.relpath(path, ROOT)}')
+        print(f"{'stale' if args.check else 'wrote'} {_rel(path)}")
     if args.check and stale:
         sys.exit(1)
 

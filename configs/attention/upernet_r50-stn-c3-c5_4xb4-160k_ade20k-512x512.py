@@ -1,9 +1,0 @@
-# STN (Jaderberg et al. 2015): a spatial transformer (identity at init) after
-# the last BN of each residual branch, in c3-c5.
-_base_ = './_base_/upernet_r50_4xb4-160k_ade20k-512x512.py'
-model = dict(
-    backbone=dict(plugins=[
-        dict(cfg=dict(type='mmattn.STN'),
-             stages=(False, True, True, True),
-             position='after_conv3'),
-    ]))

@@ -1,9 +1,0 @@
-# TripletAttention (Misra et al. 2021): after the last BN of each residual
-# branch (as the official ResNet), k = 7, in c3-c5.
-_base_ = './_base_/upernet_r50_4xb4-160k_ade20k-512x512.py'
-model = dict(
-    backbone=dict(plugins=[
-        dict(cfg=dict(type='mmattn.TripletAttention'),
-             stages=(False, True, True, True),
-             position='after_conv3'),
-    ]))

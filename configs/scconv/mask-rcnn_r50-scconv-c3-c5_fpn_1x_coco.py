@@ -1,0 +1,9 @@
+# SCConv (Liu et al. 2020): SCNet's self-calibrated conv replaces the 3x3 conv;
+# as a plug-in it follows it (after_conv2), in c3-c5.
+_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
+model = dict(
+    backbone=dict(plugins=[
+        dict(cfg=dict(type='mmattn.SCConv'),
+             stages=(False, True, True, True),
+             position='after_conv2'),
+    ]))

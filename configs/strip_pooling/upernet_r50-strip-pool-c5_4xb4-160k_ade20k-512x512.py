@@ -1,0 +1,10 @@
+# StripPooling (Hou et al. 2020): SPNet applies it after conv2 of every block
+# of the last stage (and of the last block of each other stage, which a plug-in
+# cannot single out): after_conv2 in c5.
+_base_ = '../_base_/upernet_r50_4xb4-160k_ade20k-512x512.py'
+model = dict(
+    backbone=dict(plugins=[
+        dict(cfg=dict(type='mmattn.StripPooling'),
+             stages=(False, False, False, True),
+             position='after_conv2'),
+    ]))

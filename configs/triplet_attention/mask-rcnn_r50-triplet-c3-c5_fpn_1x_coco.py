@@ -1,0 +1,9 @@
+# TripletAttention (Misra et al. 2021): after the last BN of each residual
+# branch (as the official ResNet), k = 7, in c3-c5.
+_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
+model = dict(
+    backbone=dict(plugins=[
+        dict(cfg=dict(type='mmattn.TripletAttention'),
+             stages=(False, True, True, True),
+             position='after_conv3'),
+    ]))
