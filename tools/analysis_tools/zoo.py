@@ -35,9 +35,8 @@ no folder.
 A new method folder gets its table and metafile in one command:
 
 1. put its full-size configs in ``configs/<folder>/`` with host-style names;
-   the classes they use carry the paper (a block's ``paper = Paper(...)``;
-   a backbone's own ``paper`` attribute, or else the block record whose URL
-   its module docstring cites: VAN takes LKA's, Conv2Former ConvMod's);
+   the classes they use carry the paper (``paper = Paper(...)`` on a block
+   or a backbone; VAN's is LKA's, Conv2Former's ConvMod's);
 2. write ``configs/<folder>/README.md``: ``# Name``, the line
    ``> [Paper title](url)``, the abstract and notes, the two markers, a
    citation (``configs/se/README.md`` is an example);
@@ -174,16 +173,9 @@ def module_doc(cls):
 
 
 def paper_of(cls):
-    """A class's ``Paper``: its ``paper`` attribute; for one without (VAN,
-    Conv2Former), the record of a block whose URL its module docstring
-    cites, or None."""
-    paper = getattr(cls, 'paper', None)
-    if paper is not None:
-        return paper
-    doc = module_doc(cls)
-    cited = {b.paper.url: b.paper for b in blocks().values()
-             if b.paper and b.paper.url in doc}
-    return next(iter(cited.values())) if len(cited) == 1 else None
+    """A class's ``Paper`` (its ``paper`` attribute: every attention block
+    and backbone has one), or None."""
+    return getattr(cls, 'paper', None)
 
 
 @dataclass(frozen=True)

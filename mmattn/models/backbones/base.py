@@ -1,6 +1,6 @@
 """What mmattn's backbones share: archs, outputs, freezing, norm_eval,
 pretrained loading, and the memory format their stages run in."""
-from typing import ClassVar, Dict, List, Sequence, Tuple
+from typing import ClassVar, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -8,6 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from ..attention.base import Paper
 from ..utils import is_pretrained, memory_format_of
 
 
@@ -39,6 +40,8 @@ class StagedBackbone(BaseModule):
     A bad argument raises ``ValueError`` naming it.
 
     Class attributes:
+        paper (Paper): Where the backbone comes from (the configs'
+            metafiles and READMEs are generated from it).
         arch_zoo (dict[str, dict]): Named archs.
         arch_keys (tuple[str]): Keys a custom arch must have.
         arch_defaults (dict): Optional arch keys and their defaults.
@@ -53,6 +56,7 @@ class StagedBackbone(BaseModule):
             that layout. An attribute, so that a benchmark or a test can
             set it on an instance. Defaults to True.
     """
+    paper: ClassVar[Optional[Paper]] = None
     arch_zoo: ClassVar[Dict[str, dict]] = {}
     arch_keys: ClassVar[Tuple[str, ...]] = ()
     arch_defaults: ClassVar[dict] = {}

@@ -158,6 +158,7 @@ class Conv2Former(StagedBackbone):
         >>> [tuple(o.shape) for o in model(torch.rand(1, 3, 65, 97))]
         [(1, 128, 8, 12), (1, 512, 2, 3)]
     """
+    paper = ConvMod.paper
     arch_zoo = {
         **dict.fromkeys(['n', 'nano'], dict(
             kernel_size=7, embed_dims=[64, 128, 256, 512],

@@ -164,6 +164,7 @@ class VAN(StagedBackbone):
         (1, 160, 14, 14)
         (1, 256, 7, 7)
     """
+    paper = LKA.paper
     _mlp_ratios = [8, 8, 4, 4]
     arch_zoo = {
         **dict.fromkeys(['b0', 'tiny'], dict(
