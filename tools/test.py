@@ -11,8 +11,9 @@ Takes the hosts' arguments::
 predicted label maps to a directory. ``--tta``: test-time augmentation as
 the hosts' tools do it (mmseg: VAN-Segmentation's multi-scale + flip test,
 0.5-1.75 × the test scale; mmdet: flips, boxes merged with NMS), from the
-config's ``tta_model``/``tta_pipeline`` where it has them. The checkpoint loads strictly (a key or
-shape that does not fit is an error listing them), through the safe loader.
+config's ``tta_model``/``tta_pipeline`` where it has them. The checkpoint
+loads strictly (a key or shape that does not fit is an error listing them),
+through the safe loader.
 """
 import argparse
 import os

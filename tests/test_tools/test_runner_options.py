@@ -19,7 +19,8 @@ SEG_CONFIGS = sorted(
 
 
 def test_base_batch_from_the_config_or_its_name():
-    cfg = Config.fromfile(config_path('van', 'mask-rcnn_van-b0_fpn_1x_coco.py'))
+    cfg = Config.fromfile(
+        config_path('van', 'mask-rcnn_van-b0_fpn_1x_coco.py'))
     assert base_batch_size(cfg) == (16, 'auto_scale_lr')  # mmdet's schedule
     cfg = Config.fromfile(
         config_path('van', 'upernet_van-b2_4xb4-160k_ade20k-512x512.py'))
