@@ -150,56 +150,38 @@ def user_config(tmp_path, base, body, name='user_config.py'):
     return path
 
 
-def test_missing_pretrained_checkpoint(toy_root, tmp_path):
-    config = user_config(
-        tmp_path, FPN, "model = dict(backbone=dict(init_cfg=dict("
-        "type='Pretrained', checkpoint='nowhere/r50.pth')))")
+@pytest.mark.parametrize('base, body, message', [
+    (FPN, "model = dict(backbone=dict(init_cfg=dict(type='Pretrained', "
+     "checkpoint='nowhere/r50.pth')))",
+     "model.backbone.init_cfg.checkpoint = 'nowhere/r50.pth' does not "
+     "exist"),
+    # mmdet would train, then fail in CocoMetric.results2json.
+    (MASK_RCNN, "metainfo = dict(classes=('rectangle', 'triangle', "
+     "'ellipse', 'star'))\n"
+     "train_dataloader = dict(dataset=dict(metainfo=metainfo))\n"
+     "val_dataloader = dict(dataset=dict(metainfo=metainfo))\n"
+     "test_dataloader = val_dataloader\n"
+     "model = dict(roi_head=dict(bbox_head=dict(num_classes=4), "
+     "mask_head=dict(num_classes=4)))",
+     "train_dataloader.dataset: 1 of the config's 4 classes are not "
+     "categories of data/toy_coco/annotations/instances_train2017.json "
+     "('star')"),
+    (FPN, "train_dataloader = dict(dataset=dict(metainfo=dict(classes=("
+     "'box', 'tnet', 'ball'))))",
+     "train_dataloader.dataset: ADE20KDataset maps a subset of its 150 "
+     "classes through a label map, and 'tnet' (did you mean 'tent'"),
+    (MASK_RCNN, 'model = dict(roi_head=dict(bbox_head=dict(num_classes=80)))',
+     'model.roi_head.bbox_head.num_classes = 80, but the datasets have 3 '
+     "classes ('rectangle', 'triangle', 'ellipse'): set "
+     'model.roi_head.bbox_head.num_classes=3'),
+], ids=['pretrained', 'coco-classes', 'seg-subset', 'num-classes'])
+def test_bad_config_stops_before_anything_is_built(toy_root, tmp_path, base,
+                                                   body, message):
+    config = user_config(tmp_path, base, body)
     result = run_tool('train.py', config, cwd=toy_root, check=False)
     assert result.returncode != 0
-    assert ("model.backbone.init_cfg.checkpoint = 'nowhere/r50.pth' does "
-            "not exist") in result.output
+    assert message in result.output
     assert BUILT not in result.output
-
-
-def test_coco_classes_missing_from_the_annotations(toy_root, tmp_path):
-    """mmdet would train, then fail in CocoMetric.results2json."""
-    config = user_config(
-        tmp_path, MASK_RCNN, "metainfo = dict(classes=('rectangle', "
-        "'triangle', 'ellipse', 'star'))\n"
-        "train_dataloader = dict(dataset=dict(metainfo=metainfo))\n"
-        "val_dataloader = dict(dataset=dict(metainfo=metainfo))\n"
-        "test_dataloader = val_dataloader\n"
-        "model = dict(roi_head=dict(bbox_head=dict(num_classes=4), "
-        "mask_head=dict(num_classes=4)))")
-    result = run_tool('train.py', config, cwd=toy_root, check=False)
-    assert result.returncode != 0
-    assert ("train_dataloader.dataset: 1 of the config's 4 classes are not "
-            "categories of data/toy_coco/annotations/instances_train2017.json"
-            " ('star')") in result.output
-    assert BUILT not in result.output
-
-
-def test_seg_class_subset_with_an_unknown_name(toy_root, tmp_path):
-    config = user_config(
-        tmp_path, FPN, "train_dataloader = dict(dataset=dict(metainfo=dict("
-        "classes=('box', 'tnet', 'ball'))))")
-    result = run_tool('train.py', config, cwd=toy_root, check=False)
-    assert result.returncode != 0
-    assert ("train_dataloader.dataset: ADE20KDataset maps a subset of its "
-            "150 classes through a label map, and 'tnet' (did you mean "
-            "'tent'") in result.output
-    assert BUILT not in result.output
-
-
-def test_head_num_classes_differs_from_the_classes(toy_root, tmp_path):
-    config = user_config(
-        tmp_path, MASK_RCNN,
-        'model = dict(roi_head=dict(bbox_head=dict(num_classes=80)))')
-    result = run_tool('train.py', config, cwd=toy_root, check=False)
-    assert result.returncode != 0
-    assert ('model.roi_head.bbox_head.num_classes = 80, but the datasets '
-            "have 3 classes ('rectangle', 'triangle', 'ellipse'): set "
-            'model.roi_head.bbox_head.num_classes=3') in result.output
 
 
 @pytest.mark.slow
