@@ -77,7 +77,10 @@ def parses(name, argv):
 
 
 def by_name(name):
-    """The config mim finds for a file name: exactly one under configs/."""
+    """The config mim runs: a path from the repository root, or the one
+    file of that name under configs/ (mim searches the package for it)."""
+    if osp.isfile(osp.join(REPO, name)):
+        return osp.join(REPO, name)
     found = glob.glob(osp.join(REPO, 'configs', '**', name), recursive=True)
     assert len(found) == 1, (name, found)
     return found[0]
