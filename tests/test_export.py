@@ -11,7 +11,7 @@ import pytest
 import torch
 from mmengine.registry import init_default_scope
 
-from mmattn.registry import MODELS
+from mmattn.models.backbones import VAN, Conv2Former
 
 
 def export_and_run(model, x):
@@ -42,8 +42,8 @@ def resnet50_with_coord_attention():
 
 
 @pytest.mark.parametrize('build', [
-    lambda: MODELS.build(dict(type='VAN', arch='b0')),
-    lambda: MODELS.build(dict(type='Conv2Former', arch='n')),
+    lambda: VAN(arch='b0'),
+    lambda: Conv2Former(arch='n'),
     resnet50_with_coord_attention,
 ], ids=['van-b0', 'conv2former-n', 'mmdet-r50-coordatt'])
 def test_onnx_export_matches_eager(build):
