@@ -44,6 +44,14 @@ def add_mim_extension():
             shutil.copyfile(src, dst)
 
 
+def requirements(name):
+    """The requirement lines of ``requirements/<name>.txt``, the one list
+    that setup.py, tools/install.sh and tools/check_env.py read."""
+    with open(osp.join(ROOT, 'requirements', f'{name}.txt')) as f:
+        lines = (line.split('#')[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
 def version():
     scope = {}
     with open(osp.join(ROOT, 'mmattn', '__init__.py')) as f:
@@ -68,20 +76,11 @@ if __name__ == '__main__':
         include_package_data=True,
         package_data={'mmattn': ['.mim/configs/**/*', '.mim/tools/**/*',
                                   '.mim/model-index.yml']},
-        install_requires=[
-            'torch>=2.0',
-            'numpy<2',
-            'mmengine>=0.10.7,<1.0',
-            'mmcv>=2.0.0rc4,<2.2.0',
-            'mmdet>=3.3.0,<3.4',
-            'mmsegmentation>=1.2.2,<1.3',
-            # mmseg 1.2.2 imports these without declaring them.
-            'ftfy',
-            'regex',
-        ],
+        install_requires=requirements('runtime') + requirements('mminstall'),
+        # requirements/no_deps.txt (grad-cam) is no extra: installed with its
+        # dependencies, it would pull torchvision.
         extras_require={
-            'tests': ['pytest', 'onnx', 'onnxruntime', 'pycocotools'],
-            'analysis': ['matplotlib', 'scikit-image', 'scikit-learn', 'rich',
-                         'tqdm'],
+            extra: requirements(extra)
+            for extra in ('tests', 'analysis', 'mim')
         },
         zip_safe=False)

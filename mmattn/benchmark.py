@@ -193,8 +193,9 @@ def _fmt_bytes(n: int) -> str:
 
 def format_table(results: List[Result],
                  batch_size: Optional[int] = None,
-                 ratios: bool = True) -> str:
-    """A markdown table; ratios are against the first result.
+                 ratios: bool = True,
+                 groups: Optional[List[str]] = None) -> str:
+    """A markdown table; ratios are against the first result of each group.
 
     ``time / first`` is each median over the first case's median (below 1:
     faster than the first); ``memory / first`` likewise for peak memory.
@@ -206,13 +207,22 @@ def format_table(results: List[Result],
         ratios (bool): Add the ratio columns. Leave them out for results
             that were not measured in one interleaved :func:`compare` call.
             Defaults to True.
+        groups (list[str], optional): A key per result (e.g. inference or
+            training); each ratio is against the first result with the same
+            key. Defaults to one group.
 
     Returns:
         str: The table, without a trailing newline.
     """
     if not results:
         raise ValueError('results is empty')
-    ref = results[0]
+    groups = groups if groups is not None else [''] * len(results)
+    if len(groups) != len(results):
+        raise ValueError(f'groups must have one key per result, got '
+                         f'{len(groups)} for {len(results)}')
+    firsts = {}
+    for key, r in zip(groups, results):
+        firsts.setdefault(key, r)
     has_mem = any(r.peak_bytes is not None for r in results)
     head = ['case', 'median', 'min', 'max'] + ['time / first'] * ratios
     if batch_size:
@@ -220,7 +230,8 @@ def format_table(results: List[Result],
     if has_mem:
         head += ['peak memory'] + ['memory / first'] * ratios
     rows = [head, ['---'] + ['---:'] * (len(head) - 1)]
-    for r in results:
+    for key, r in zip(groups, results):
+        ref = firsts[key]
         row = [r.name, _fmt_time(r.median), _fmt_time(r.min), _fmt_time(r.max)]
         if ratios:
             row.append(f'{r.median / ref.median:.2f}×')

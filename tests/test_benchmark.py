@@ -102,3 +102,20 @@ def test_format_table_can_leave_out_ratios():
     assert '/ first' not in table and '×' not in table
     head = '| case | median | min | max | peak memory |'
     assert table.splitlines()[0] == head
+
+
+def test_format_table_ratios_within_each_group():
+    results = [
+        Result('a infer', 0.010, 0.010, 0.010, 4 * 2**20),
+        Result('b infer', 0.020, 0.020, 0.020, 2 * 2**20),
+        Result('a train', 0.100, 0.100, 0.100, 8 * 2**20),
+        Result('b train', 0.050, 0.050, 0.050, 16 * 2**20),
+    ]
+    table = format_table(
+        results, groups=['infer', 'infer', 'train', 'train'])
+    cells = [[c.strip() for c in line.strip('|').split('|')]
+             for line in table.splitlines()[2:]]
+    assert [c[4] for c in cells] == ['1.00×', '2.00×', '1.00×', '0.50×']
+    assert [c[6] for c in cells] == ['1.00×', '0.50×', '1.00×', '2.00×']
+    with pytest.raises(ValueError, match='one key per result'):
+        format_table(results, groups=['infer'])

@@ -1,49 +1,60 @@
 """Check that everything mmattn needs is installed, without importing it.
 
-Used by ``tools/install.sh`` to make a second run take seconds; prints a
-table of what it found unless ``--quiet``. Exit status 0 when complete.
+The requirements are the lists in ``requirements/*.txt``, which setup.py and
+``tools/install.sh`` read too. Used by ``tools/install.sh`` to make a second
+run take seconds; prints a table of what it found unless ``--quiet``. Exit
+status 0 when complete.
 """
 import argparse
 import glob
 import os.path as osp
 import sys
-from importlib.metadata import PackageNotFoundError, distribution
+from importlib.metadata import (PackageNotFoundError, distribution,
+                                packages_distributions)
 from importlib.util import find_spec
 
-# (distribution, version prefix or None for any, importable module)
-REQUIRED = [
-    ('torch', '2.', 'torch'),
-    ('mmengine', '0.10.7', 'mmengine'),
-    ('mmcv', '2.1.0', 'mmcv'),
-    ('mmdet', '3.3.0', 'mmdet'),
-    ('mmsegmentation', '1.2.2', 'mmseg'),
-    ('ftfy', None, 'ftfy'),
-    ('regex', None, 'regex'),
-    ('pycocotools', None, 'pycocotools'),
-    ('pytest', None, 'pytest'),
-    ('onnx', None, 'onnx'),
-    ('onnxruntime', None, 'onnxruntime'),
-    ('matplotlib', None, 'matplotlib'),
-    ('scikit-image', None, 'skimage'),
-    ('rich', None, 'rich'),
-    ('scikit-learn', None, 'sklearn'),
-    ('grad-cam', None, 'pytorch_grad_cam'),
-    ('ttach', None, 'ttach'),
-    ('mmattn', None, 'mmattn'),
-]
+try:
+    from packaging.requirements import Requirement
+except ImportError:  # a fresh environment: pip's copy
+    from pip._vendor.packaging.requirements import Requirement
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: The lists tools/install.sh installs, in its order.
+LISTS = ('runtime', 'mminstall', 'tests', 'analysis', 'mim', 'no_deps')
 
 
-def check(name, prefix, module):
-    """Return (ok, found) for one requirement."""
+def read_requirements(name):
+    """The requirements of ``requirements/<name>.txt``."""
+    with open(osp.join(ROOT, 'requirements', f'{name}.txt')) as f:
+        lines = (line.split('#')[0].strip() for line in f)
+        return [Requirement(line) for line in lines if line]
+
+
+def requirements():
+    """Every requirement of :data:`LISTS`, then mmattn itself."""
+    found = [req for name in LISTS for req in read_requirements(name)]
+    return found + [Requirement('mmattn')]
+
+
+def check(requirement, modules):
+    """Return (ok, found) for one requirement.
+
+    Args:
+        requirement (Requirement): what must be installed.
+        modules (dict): top-level module -> distributions, as
+            ``importlib.metadata.packages_distributions()``.
+    """
     try:
-        found = distribution(name).version
+        found = distribution(requirement.name).version
     except PackageNotFoundError:
         return False, 'missing'
-    if prefix and not found.startswith(prefix):
-        return False, f'{found} (need {prefix}*)'
-    if find_spec(module) is None:
+    if not requirement.specifier.contains(found, prereleases=True):
+        return False, f'{found} (need {requirement.specifier})'
+    names = [module for module, dists in modules.items()
+             if requirement.name in dists] or [requirement.name]
+    if not any(find_spec(name) for name in names):
         return False, f'{found} (not importable)'
-    if name == 'mmcv':
+    if requirement.name == 'mmcv':
         # The compiled ops (RoIAlign, nms, ...) live in mmcv/_ext*.so.
         package_dir = osp.dirname(find_spec('mmcv').origin)
         if not glob.glob(osp.join(package_dir, '_ext*.so')):
@@ -56,14 +67,16 @@ def main():
     parser.add_argument('--quiet', action='store_true')
     parser.add_argument('--only', nargs='+', help='distributions to check')
     args = parser.parse_args()
+    modules = packages_distributions()
     ok = True
-    for name, prefix, module in REQUIRED:
-        if args.only and name not in args.only:
+    for requirement in requirements():
+        if args.only and requirement.name not in args.only:
             continue
-        good, found = check(name, prefix, module)
+        good, found = check(requirement, modules)
         ok &= good
         if not args.quiet:
-            print(f'  {"ok " if good else "NO "} {name:<16} {found}')
+            print(f'  {"ok " if good else "NO "} {requirement.name:<16} '
+                  f'{found}')
     return 0 if ok else 1
 
 

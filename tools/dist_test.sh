@@ -4,7 +4,8 @@
 # On GPUs one process per GPU with nccl; without CUDA, CPU processes with
 # gloo (tools/test.py switches the backend and SyncBN, and logs it).
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT as with mmdet/mmseg;
-# PYTHON picks the interpreter (default: python on PATH).
+# PYTHON picks the interpreter (default: the active virtual/conda
+# environment's python, else ./.venv's, as the other scripts).
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2
@@ -13,10 +14,10 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-DIR="$(cd "$(dirname "$0")" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/_python.sh"
 
-PYTHONPATH="$DIR/..${PYTHONPATH:+:$PYTHONPATH}" \
-"${PYTHON:-python}" -m torch.distributed.run \
+PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
+"${PYTHON:-$PY}" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$NUM_PROCS" --master_port="$PORT" \
-    "$DIR/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"
+    "$ROOT/tools/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"

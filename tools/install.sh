@@ -3,22 +3,26 @@
 #
 #   bash tools/install.sh          # into ./.venv, or the active venv/conda env
 #
+# What is needed is listed once, in requirements/*.txt (setup.py and
+# tools/check_env.py read the same files):
 # - torch: keeps a torch already in the active environment when it fits
 #   (2.x); otherwise torch==2.13.0, the CPU build pip finds on this machine.
 #   The chosen version is pinned in a constraints file through every later
 #   install, so nothing can pull another (multi-GB CUDA) torch.
-# - mmcv 2.1.0 (mmdet 3.3 and mmseg 1.2 need < 2.2) is built from source with
-#   its compiled ops when no matching wheel exists: about 14 minutes on 2
-#   cores, once; pip caches the wheel.
-# - mmengine 0.10.7, mmdet 3.3.0, mmsegmentation 1.2.2 and the modules mmseg
-#   imports without declaring them (ftfy, regex), the test and analysis
-#   extras (pytorch-grad-cam without its torchvision requirement), and mmattn
-#   itself in editable mode.
+# - mmcv (mminstall.txt; mmdet 3.3 and mmseg 1.2 need < 2.2) is kept when the
+#   environment has it with its compiled ops, and otherwise built from source
+#   with them when no matching wheel exists: about 14 minutes on 2 cores,
+#   once; pip caches the wheel. The version found is pinned too.
+# - mmengine, mmdet, mmsegmentation and the modules mmseg imports without
+#   declaring them (runtime.txt, mminstall.txt); the tests, analysis and mim
+#   extras; pytorch-grad-cam without its torchvision requirement
+#   (no_deps.txt); mmattn itself in editable mode.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/_python.sh"
 TORCH_DEFAULT="2.13.0"
-MMCV="2.1.0"
+# The mmcv requirement, e.g. mmcv>=2.0.0rc4,<2.2.0.
+MMCV="$(grep -E '^mmcv[<>=!~ ]' "$ROOT/requirements/mminstall.txt")"
 say() { printf '[install] %s\n' "$*"; }
 
 # 1. The environment: the active one, else ./.venv.
@@ -40,7 +44,8 @@ if "$PY" "$ROOT/tools/check_env.py" --quiet; then
 fi
 
 # 3. Constraints: the torch we keep or install, numpy 1.x (mmcv 2.1 is
-#    compiled against it), a setuptools that still has pkg_resources.
+#    compiled against it), a setuptools that still has pkg_resources; mmcv is
+#    pinned once it is installed (step 4).
 TORCH="$("$PY" - <<'EOF'
 from importlib.metadata import PackageNotFoundError, version
 try:
@@ -57,19 +62,19 @@ else
   say "installing torch $TORCH (CPU build)"
 fi
 CONSTRAINTS="$("$PY" -c 'import sys; print(sys.prefix)')/mmattn-constraints.txt"
-printf 'torch==%s\nnumpy<2\nsetuptools>=64,<81\nmmcv==%s\n' "$TORCH" "$MMCV" > "$CONSTRAINTS"
+printf 'torch==%s\nnumpy<2\nsetuptools>=64,<81\n' "$TORCH" > "$CONSTRAINTS"
 say "constraints in $CONSTRAINTS: $(tr '\n' ' ' < "$CONSTRAINTS")"
 pip_install "torch==$TORCH" "numpy<2" "setuptools>=64,<81" wheel ninja psutil
 
 # 4. mmcv with its compiled ops.
 if ! "$PY" "$ROOT/tools/check_env.py" --quiet --only mmcv; then
-  say "installing mmcv $MMCV with compiled ops: from a cached or matching wheel"
+  say "installing $MMCV with compiled ops: from a cached or matching wheel"
   say "if there is one, otherwise built from source (about 14 minutes on 2"
   say "cores, once; the wheel is cached). Progress every minute below."
   LOG="$(mktemp -t mmcv-build.XXXXXX.log)"
   MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
     "$PY" -m pip install --disable-pip-version-check --no-build-isolation \
-    -c "$CONSTRAINTS" "mmcv==$MMCV" > "$LOG" 2>&1 &
+    -c "$CONSTRAINTS" "$MMCV" > "$LOG" 2>&1 &
   BUILD=$!
   START=$SECONDS
   while kill -0 "$BUILD" 2>/dev/null; do
@@ -83,15 +88,15 @@ if ! "$PY" "$ROOT/tools/check_env.py" --quiet --only mmcv; then
     say "mmcv install failed; full log: $LOG"
     exit 1
   fi
-  say "mmcv $MMCV installed in $(( SECONDS - START )) s"
+  say "mmcv installed in $(( SECONDS - START )) s"
 fi
+MMCV_FOUND="$("$PY" -c "from importlib.metadata import version; print(version('mmcv'))")"
+printf 'mmcv==%s\n' "$MMCV_FOUND" >> "$CONSTRAINTS"
 
 # 5. The hosts, the undeclared imports, the extras and mmattn (editable).
 say "installing mmengine, mmdet, mmsegmentation, extras and mmattn (editable)"
-pip_install --no-build-isolation -e "$ROOT[tests,analysis]"
-# pytorch-grad-cam declares torchvision, which has no CPU build here; it uses
-# it only for helpers that tools/analysis_tools/visualize_attention.py does not call.
-pip_install --no-deps grad-cam ttach
+pip_install --no-build-isolation -e "$ROOT[tests,analysis,mim]"
+pip_install --no-deps -r "$ROOT/requirements/no_deps.txt"
 
 "$PY" "$ROOT/tools/check_env.py"
 CONFLICTS="$("$PY" -m pip check --disable-pip-version-check 2>/dev/null \

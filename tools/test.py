@@ -4,12 +4,16 @@ picks the host.
 Takes the hosts' arguments::
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE|DIR]
-        [--show] [--show-dir DIR] [--wait-time S] [--cfg-options k=v ...]
-        [--launcher {none,pytorch,slurm,mpi}]
+        [--show] [--show-dir DIR] [--wait-time S] [--tta]
+        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 
 ``--out``: mmdet dumps the raw results to a ``.pkl`` file; mmseg writes the
-predicted label maps to a directory. The checkpoint loads strictly (a key or
-shape that does not fit is an error listing them), through the safe loader.
+predicted label maps to a directory. ``--tta``: test-time augmentation as
+the hosts' tools do it (mmseg: VAN-Segmentation's multi-scale + flip test,
+0.5-1.75 × the test scale; mmdet: flips, boxes merged with NMS), from the
+config's ``tta_model``/``tta_pipeline`` where it has them. The checkpoint
+loads strictly (a key or shape that does not fit is an error listing them),
+through the safe loader.
 """
 import argparse
 import os
@@ -31,6 +35,9 @@ def parse_args(argv=None):
     parser.add_argument('--show-dir', help='directory for painted images')
     parser.add_argument('--wait-time', type=float, default=2,
                         help='seconds each shown image stays')
+    parser.add_argument(
+        '--tta', action='store_true',
+        help='test-time augmentation (tta_model / tta_pipeline)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, key=value (xxx=[a,b] for lists)')
@@ -61,12 +68,15 @@ def trigger_visualization_hook(cfg, args, scope):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmattn.runner import ConfigError, build_runner, prepare_cfg
+    from mmattn.runner import (ConfigError, build_runner, enable_tta,
+                               prepare_cfg)
     if not osp.isfile(args.checkpoint):
         sys.exit(f'error: checkpoint not found: {args.checkpoint!r}')
     try:
         cfg, scope = prepare_cfg(args.config, args.launcher, args.cfg_options,
-                                 args.work_dir, loaders=('test_dataloader', ))
+                                 args.work_dir, mode='test')
+        if args.tta:
+            enable_tta(cfg, scope)
     except (ConfigError, FileNotFoundError) as error:
         sys.exit(f'error: {error}')
     cfg.load_from = None  # loaded strictly below

@@ -3,7 +3,8 @@
 Takes the hosts' arguments::
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+        [--auto-scale-lr] [--cfg-options k=v ...]
+        [--launcher {none,pytorch,slurm,mpi}]
 
 Distributed: ``bash tools/dist_train.sh CONFIG NUM_PROCS`` (torchrun); nccl
 on GPUs, gloo on CPU (SyncBN is then converted to BN, with a log line).
@@ -22,10 +23,14 @@ def parse_args(argv=None):
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from this checkpoint, or, with no value, from the '
-        'latest checkpoint in the work dir')
+        'latest checkpoint in the work dir (none there: from scratch)')
     parser.add_argument(
         '--amp', action='store_true',
         help='mixed precision: fp16 with loss scaling on CUDA, bf16 on CPU')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the lr linearly by the actual total batch (world size x '
+        'batch per GPU) over the one the config is set for')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, key=value (xxx=[a,b] for lists)')
@@ -42,19 +47,19 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from mmattn.runner import (ConfigError, add_exact_resume, build_runner,
-                               enable_amp, prepare_cfg)
+                               enable_amp, enable_auto_scale_lr, prepare_cfg,
+                               resolve_resume)
     try:
         cfg, _ = prepare_cfg(args.config, args.launcher, args.cfg_options,
                              args.work_dir)
+        resolve_resume(cfg, args.resume)
+        if args.auto_scale_lr:
+            enable_auto_scale_lr(cfg)
     except (ConfigError, FileNotFoundError) as error:
         sys.exit(f'error: {error}')
     add_exact_resume(cfg)
     if args.amp:
         enable_amp(cfg)
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
     runner = build_runner(cfg)
     runner.train()
 

@@ -29,3 +29,26 @@ param_scheduler = [
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500,
          end=160000),
 ]
+# --tta: VAN-Segmentation's multi-scale test (the reference mIoUs are
+# multi-scale): the 2048x512 test scale times 0.5-1.75, each resized to a
+# multiple of 32 and also flipped. mmseg's ADE20K tta_pipeline, replaced
+# here, scales the original image size instead.
+tta_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=None),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(type='Resize', scale=(int(2048 * r), int(512 * r)),
+                     keep_ratio=True)
+                for r in (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)
+            ],
+            [dict(type='ResizeToMultiple', size_divisor=32)],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ],
+            [dict(type='LoadAnnotations')],
+            [dict(type='PackSegInputs')],
+        ])
+]

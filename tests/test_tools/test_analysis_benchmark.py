@@ -24,6 +24,17 @@ def test_compare_modes_and_precisions_writes_table_json_and_chart(
     rows = markdown_rows(table)
     assert [r[0] for r in rows] == names
     assert rows[0][4] == '1.00×' and all(r[4].endswith('×') for r in rows)
+    # Each mode against its own first case (cbam infer, cbam train).
+    medians = {r[0]: r for r in rows}
+    assert medians['cbam train'][4] == '1.00×'
+    data = {r['name']: r for r in json.loads(
+        (tmp_path / 'benchmark.json').read_text())['results']}
+    for model in ('cbam', 'lka'):
+        for mode in ('infer', 'train'):
+            for tag in ('', ' bf16'):
+                name = f'{model} {mode}{tag}'
+                ratio = data[name]['median'] / data[f'cbam {mode}']['median']
+                assert medians[name][4] == f'{ratio:.2f}×', name
     assert 'interleaved=True' in table and 'batch=2' in table
     assert table.strip() in capsys.readouterr().out
 

@@ -100,8 +100,17 @@ def test_end_to_end_with_checkpoint(trained, tmp_path, capsys):
     assert 'UNTRAINED' not in out
     read_png(tmp_path / 'gradcam.png')
     read_png(tmp_path / 'attention_maps.png')
-    stages = vis.stage_layers(trained[2], torch.zeros(1, 3, 64, 64))
-    assert stages == ['backbone.layer1', 'backbone.layer4']  # s4, then s8
+
+
+def test_grad_cam_stages_are_the_backbone_outputs(trained):
+    """The tiny ResNet returns stage 4 only (out_indices=(3, ), stride 8
+    with dilation); its other 4-d outputs are no stages."""
+    _, _, model = trained
+    rgb, _, _ = scene(np.random.default_rng(5))
+    inputs, samples = vis.prepare(model, rgb)
+    cams, _ = vis.grad_cams(model, inputs, samples, target_class=1)
+    assert list(cams) == ['stage 4 (1/8)']
+    assert not model.backbone._forward_hooks  # the taps are gone
 
 
 def test_blocks_pick_the_last_of_each_stage(trained):
@@ -126,6 +135,35 @@ def test_untrained_config_on_the_demo_photo(tmp_path, capsys):
     assert 'no attention block with maps' in out
     img = read_png(tmp_path / 'gradcam.png')
     assert img.shape[1] > 4 * 200  # the image and four stages
+
+
+@pytest.fixture(scope='module')
+def van_b0():
+    """The toy Semantic FPN VAN-B0, untrained, in eval mode (VAN's fused
+    inference path calls LKA's convs, not the LKA module)."""
+    from mmattn.analysis import build_model, load_config
+    torch.manual_seed(0)
+    cfg = load_config(config_path('toy', 'fpn_van-b0_toy-ade20k.py'))
+    return build_model(cfg).eval()
+
+
+def test_van_lka_maps_and_stage_grad_cams(van_b0):
+    rgb = vis.load_image('demo:chelsea', (64, 64))
+    inputs, samples = vis.prepare(van_b0, rgb)
+    maps = vis.block_maps(van_b0, inputs)
+    depths = [len(getattr(van_b0.backbone, f'block{i}')) for i in (1, 2, 3, 4)]
+    assert list(maps) == [
+        f'backbone.block{i}.{depth - 1}.attn.spatial_gating_unit'
+        for i, depth in zip((1, 2, 3, 4), depths)]
+    for stride, block_maps in zip((4, 8, 16, 32), maps.values()):
+        (map_, input_hw), = block_maps.values()
+        assert map_.shape == input_hw == (64 // stride, 64 // stride)
+        assert map_.min() >= 0 and map_.max() > 0
+    cams, _ = vis.grad_cams(van_b0, inputs, samples)
+    assert list(cams) == ['stage 1 (1/4)', 'stage 2 (1/8)', 'stage 3 (1/16)',
+                          'stage 4 (1/32)']
+    for cam in cams.values():
+        assert cam.shape == (64, 64) and 0 <= cam.min() <= cam.max() <= 1
 
 
 def test_load_image_demo_and_missing_file():

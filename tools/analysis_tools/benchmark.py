@@ -17,7 +17,8 @@ inference in ``predict`` mode (with post-processing), the training step is
 Without ``--compare`` every case is measured on its own, one after the
 other; with it, all cases run in interleaved rounds in this process
 (:func:`mmattn.benchmark.compare`), so machine drift cancels and the table
-has ratios against the first case. Writes ``benchmark.md``,
+has ratios against the first case of the same mode (inference against
+inference, training steps against training steps). Writes ``benchmark.md``,
 ``benchmark.json`` and ``benchmark.png`` to ``--out-dir`` when given.
 """
 import argparse
@@ -55,7 +56,8 @@ def parse_args(argv=None):
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--no-memory', action='store_true')
     parser.add_argument('--compare', action='store_true',
-                        help='interleave all cases; ratios against the first')
+                        help='interleave all cases; ratios against the first '
+                        'case of the same mode')
     parser.add_argument('--out-dir', help='write .md, .json and .png here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override keys of every config')
@@ -105,7 +107,7 @@ def build_cases(args, device):
              'both': [False, True]}[args.optimize]
     dtypes = {'fp32': [None], 'bf16': [torch.bfloat16],
               'both': [None, torch.bfloat16]}[args.amp]
-    cases, notes = {}, []
+    cases, modes, notes = {}, {}, []
     for name, spec in zip(names, args.specs):
         model = build_model(load_config(spec, args.cfg_options), device)
         for mode in args.modes:
@@ -128,9 +130,10 @@ def build_cases(args, device):
                 for dtype in dtypes:
                     tags = [mode] + ['optimized'] * optimized + ['bf16'] * (
                         dtype is not None)
-                    cases[f"{name} {' '.join(tags)}"] = _autocast(
-                        fn, device, dtype)
-    return cases, notes
+                    case = f"{name} {' '.join(tags)}"
+                    cases[case] = _autocast(fn, device, dtype)
+                    modes[case] = mode
+    return cases, modes, notes
 
 
 def plot(results, path, title):
@@ -167,7 +170,7 @@ def run(args):
     """Measure; returns ``(results, markdown, settings)``."""
     device = torch.device(args.device or (
         'cuda' if torch.cuda.is_available() else 'cpu'))
-    cases, notes = build_cases(args, device)
+    cases, modes, notes = build_cases(args, device)
     kwargs = dict(warmup=args.warmup, repeats=args.repeats,
                   memory=not args.no_memory, device=device)
     if args.compare:
@@ -181,8 +184,10 @@ def run(args):
     if device.type == 'cuda':
         settings['gpu'] = torch.cuda.get_device_name(device)
     header = ', '.join(f'{k}={v}' for k, v in settings.items())
+    # Inference and training steps are compared within their own mode.
     table = format_table(results, batch_size=args.batch,
-                         ratios=args.compare)
+                         ratios=args.compare,
+                         groups=[modes[r.name] for r in results])
     markdown = '\n'.join([header, '', table] + [f'\nnote: {n}' for n in notes])
     return results, markdown, settings
 

@@ -11,8 +11,9 @@ It is resized to ``--shape``.
 
 Writes to ``--out-dir``:
 
-- ``gradcam.png``: Grad-CAM (pytorch-grad-cam) of each backbone stage
-  (``--layers`` picks modules by name) for the predicted class: for a
+- ``gradcam.png``: Grad-CAM (pytorch-grad-cam) of each stage output the
+  backbone returns (its ``out_indices``; ``--layers`` picks modules by
+  name instead) for the predicted class: for a
   segmentor, the logits of the class that covers most pixels (or
   ``--target-class``) summed over its predicted mask; for a detector, that
   class's probability on the highest-scoring RoI (two-stage) or anchor.
@@ -139,27 +140,38 @@ def prepare(model, rgb):
     return data['inputs'], data['data_samples']
 
 
-def stage_layers(model, inputs):
-    """Names of the modules that end each backbone stage: the last module
-    (up to two levels below the backbone) with a 4-d output at each
-    resolution of stride 4 or more (stems at stride 2 are left out)."""
-    backbone = getattr(model, 'backbone', model)
-    prefix = 'backbone.' if backbone is not model else ''
-    seen, handles = [], []
-    for name, module in backbone.named_modules():
-        if name and name.count('.') <= 1:
-            handles.append(module.register_forward_hook(
-                lambda m, a, out, name=name: seen.append((name, out))))
-    with torch.no_grad():
-        backbone(inputs)
-    for h in handles:
-        h.remove()
-    last = {}
-    for name, out in seen:
-        if isinstance(out, torch.Tensor) and out.dim() == 4 \
-                and out.shape[-1] <= inputs.shape[-1] // 4:
-            last[out.shape[-2:]] = name
-    return [prefix + name for name in last.values()]
+class StageTaps:
+    """Route each stage output of ``backbone`` through an ``nn.Identity`` of
+    its own, a module Grad-CAM can hook, until :meth:`remove`.
+
+    The stages are what the backbone returns, whatever modules compute them
+    (VAN's end in a LayerNorm applied N×H×W×C and permuted back).
+    """
+
+    def __init__(self, backbone):
+        self.taps, self.shapes = [], []
+        self._handle = backbone.register_forward_hook(self._route)
+
+    def _route(self, module, args, outs):
+        single = torch.is_tensor(outs)
+        outs = (outs, ) if single else outs
+        while len(self.taps) < len(outs):
+            self.taps.append(torch.nn.Identity())
+        self.shapes = [tuple(out.shape[-2:]) for out in outs]
+        routed = [tap(out) for tap, out in zip(self.taps, outs)]
+        return routed[0] if single else type(outs)(routed)
+
+    def names(self, backbone, input_hw):
+        """``'stage 2 (1/8)'``: the stage number (from ``out_indices``) and
+        the stride of each output."""
+        indices = list(getattr(backbone, 'out_indices', ()))
+        if len(indices) != len(self.shapes):
+            indices = range(len(self.shapes))
+        return [f'stage {i + 1} (1/{round(input_hw[1] / w)})'
+                for i, (_, w) in zip(indices, self.shapes)]
+
+    def remove(self):
+        self._handle.remove()
 
 
 class _Logits(torch.nn.Module):
@@ -206,24 +218,37 @@ def _det_target(outs, target_class):
     return target, target_class
 
 
-def grad_cams(model, inputs, samples, layers, target_class=None):
-    """``({layer: H×W cam in [0, 1]}, class)`` for the predicted class."""
+def grad_cams(model, inputs, samples, layers=None, target_class=None):
+    """``({name: H×W cam in [0, 1]}, class)`` for the predicted class, of
+    each backbone stage output (:class:`StageTaps`) or of the modules named
+    in ``layers``."""
     GradCAM = import_grad_cam()
     task = task_of(model)
     if task == 'module':
         raise ValueError('Grad-CAM needs a det or seg model with a head')
     wrapped = _Logits(model, samples)
-    with torch.no_grad():
-        outs = wrapped(inputs)[0]
-    make = _seg_target if task == 'seg' else _det_target
-    target, target_class = make(outs, target_class)
-    modules = dict(model.named_modules())
-    cams = {}
-    for name in layers:
-        if name not in modules:
-            raise KeyError(f'no module {name!r}; e.g. {layers}')
-        with GradCAM(model=wrapped, target_layers=[modules[name]]) as cam:
-            cams[name] = cam(input_tensor=inputs, targets=[target])[0]
+    taps = StageTaps(model.backbone) if layers is None else None
+    try:
+        with torch.no_grad():
+            outs = wrapped(inputs)[0]
+        if taps is not None:
+            targets = dict(zip(taps.names(model.backbone, inputs.shape[-2:]),
+                               taps.taps))
+        else:
+            modules = dict(model.named_modules())
+            missing = [name for name in layers if name not in modules]
+            if missing:
+                raise KeyError(f'no module {missing[0]!r} in the model')
+            targets = {name: modules[name] for name in layers}
+        make = _seg_target if task == 'seg' else _det_target
+        target, target_class = make(outs, target_class)
+        cams = {}
+        for name, module in targets.items():
+            with GradCAM(model=wrapped, target_layers=[module]) as cam:
+                cams[name] = cam(input_tensor=inputs, targets=[target])[0]
+    finally:
+        if taps is not None:
+            taps.remove()
     return cams, target_class
 
 
@@ -236,8 +261,13 @@ def _stage_of(name):
 
 
 def block_maps(model, inputs, pattern=None, query=None):
-    """``{block name: {map name: h×w array}}`` of the attention blocks."""
-    with capture_inputs(model) as captured, torch.no_grad():
+    """``{block name: {map name: h×w array}}`` of the attention blocks.
+
+    The forward that captures the blocks' inputs runs with autograd on:
+    inference-only fused paths (VAN's eval mode) then step aside, so every
+    block runs as a module and its input is seen.
+    """
+    with capture_inputs(model) as captured, torch.enable_grad():
         if task_of(model) == 'module':
             model(inputs)
         else:
@@ -358,8 +388,7 @@ def main(argv=None):
     os.makedirs(args.out_dir, exist_ok=True)
     name = osp.splitext(osp.basename(args.config))[0]
     if not args.no_cam and task_of(model) != 'module':
-        layers = args.layers or stage_layers(model, inputs)
-        cams, cls = grad_cams(model, inputs, samples, layers,
+        cams, cls = grad_cams(model, inputs, samples, args.layers,
                               args.target_class)
         path = osp.join(args.out_dir, 'gradcam.png')
         plot_grad_cams(rgb, cams, path,

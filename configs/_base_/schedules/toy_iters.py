@@ -18,3 +18,6 @@ param_scheduler = [
          end=max_iters)
 ]
 randomness = dict(seed=0)
+# The lr above is set for one process with the toy sets' 4 images per batch;
+# --auto-scale-lr scales it for another total batch.
+auto_scale_lr = dict(enable=False, base_batch_size=4)
