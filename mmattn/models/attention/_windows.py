@@ -18,8 +18,8 @@ from torch import Tensor
 from ..utils import positive_int
 
 
-def window_arguments(kernel_size: int, window_size: Optional[int],
-                     stride: int, dilation: int) -> Tuple[int, int, int]:
+def window_arguments(kernel_size: int, window_size: Optional[int], stride: int,
+                     dilation: int) -> Tuple[int, int, int]:
     """Checked ``(kernel_size, stride, dilation)`` of a block that stands
     in for a k×k conv (mmdet ResNet's ``dcn`` slot passes the conv's own
     ``kernel_size=3``; ``window_size`` overrides it).
@@ -47,6 +47,7 @@ def reflect_pad(x: Tensor, pad: int) -> Tensor:
     repeats (period 2(H - 1)), and a one-pixel side is replicated, where
     PyTorch's reflection (and SAN's kernels) are undefined.
     """
+
     def index(size):
         i = torch.arange(-pad, size + pad, device=x.device).abs()
         period = 2 * size - 2 if size > 1 else 1
@@ -57,8 +58,11 @@ def reflect_pad(x: Tensor, pad: int) -> Tensor:
         -1, index(x.shape[-1]))
 
 
-def window_taps(padded: Tensor, kernel_size: int, out_size: Tuple[int, int],
-                stride: int = 1, dilation: int = 1) -> Iterator[Tensor]:
+def window_taps(padded: Tensor,
+                kernel_size: int,
+                out_size: Tuple[int, int],
+                stride: int = 1,
+                dilation: int = 1) -> Iterator[Tensor]:
     """The k² views of ``padded`` (…×(H + 2p)×(W + 2p), ``p = dilation ·
     (k // 2)``), one per window tap in row-major order: view ``t`` holds,
     at output pixel ``(i, j)``, the input pixel at offset ``t`` from
@@ -72,8 +76,11 @@ def window_taps(padded: Tensor, kernel_size: int, out_size: Tuple[int, int],
                          left:left + span_w:stride]
 
 
-def windows(padded: Tensor, kernel_size: int, out_size: Tuple[int, int],
-            stride: int = 1, dilation: int = 1) -> Tensor:
+def windows(padded: Tensor,
+            kernel_size: int,
+            out_size: Tuple[int, int],
+            stride: int = 1,
+            dilation: int = 1) -> Tensor:
     """The taps of :func:`window_taps` stacked: …×k²×H'×W' (the layout of
     ``F.unfold`` with the channels apart). For the narrow maps a window is
     compared with (keys, positions), not for the values."""
@@ -82,8 +89,11 @@ def windows(padded: Tensor, kernel_size: int, out_size: Tuple[int, int],
         dim=-3)
 
 
-def aggregate(padded: Tensor, weights: Tensor, kernel_size: int,
-              stride: int = 1, dilation: int = 1) -> Tensor:
+def aggregate(padded: Tensor,
+              weights: Tensor,
+              kernel_size: int,
+              stride: int = 1,
+              dilation: int = 1) -> Tensor:
     """``Σ_t weights[..., t, :, :] · tap_t(padded)``: the window's values
     summed with per-tap weights, one tap at a time.
 

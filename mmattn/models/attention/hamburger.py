@@ -28,8 +28,7 @@ def update_coef(x: Tensor, bases: Tensor, coef: Tensor) -> Tensor:
 
 def update_bases(x: Tensor, bases: Tensor, coef: Tensor) -> Tensor:
     """Multiplicative update of the D×R bases of ``x ≈ bases · coefᵀ``."""
-    return bases * (x @ coef) / (bases @ (coef.transpose(1, 2) @ coef) +
-                                 1e-6)
+    return bases * (x @ coef) / (bases @ (coef.transpose(1, 2) @ coef) + 1e-6)
 
 
 @MODELS.register_module()
@@ -115,17 +114,19 @@ class Hamburger(AttentionBlock):
 
     def _draw_bases(self, batch: int, device=None) -> Tensor:
         """Uniform bases, l2-normalised over D: (batch·S)×D×R, float32."""
-        bases = torch.rand(batch * self.num_splits,
-                           self.in_channels // self.num_splits,
-                           self.num_bases, device=device)
+        bases = torch.rand(
+            batch * self.num_splits,
+            self.in_channels // self.num_splits,
+            self.num_bases,
+            device=device)
         return F.normalize(bases, dim=1)
 
     def factorise(self, x: Tensor) -> Tensor:
         """NMF reconstruction of the non-negative N×C×H×W map ``x``."""
         n, c, h, w = x.shape
         dtype = x.dtype  # the updates run in float32 at least
-        x = x.reshape(n * self.num_splits, c // self.num_splits, h * w).to(
-            torch.promote_types(dtype, torch.float32))
+        x = x.reshape(n * self.num_splits, c // self.num_splits,
+                      h * w).to(torch.promote_types(dtype, torch.float32))
         if self.rand_init:
             bases = self._draw_bases(n, x.device)
         else:

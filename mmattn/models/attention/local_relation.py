@@ -132,8 +132,10 @@ class LocalRelation(AttentionBlock):
     def forward(self, x: Tensor) -> Tensor:
         n, c, h, w = x.shape
         pad = self.dilation * (self.kernel_size // 2)
-        window = dict(kernel_size=self.kernel_size, stride=self.stride,
-                      dilation=self.dilation)
+        window = dict(
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            dilation=self.dilation)
         query = self.query(x)[..., ::self.stride, ::self.stride]
         out_size = query.shape[-2:]
         keys = windows(F.pad(self.key(x), [pad] * 4), out_size=out_size,
@@ -143,10 +145,12 @@ class LocalRelation(AttentionBlock):
             logits = query * keys
         else:
             logits = -(query - keys)**2
-        logits = logits + self.geometry_prior().to(logits.dtype)[..., None,
-                                                                  None]
-        inside = windows(F.pad(x.new_ones(1, 1, h, w), [pad] * 4),
-                         out_size=out_size, **window) > 0.5
+        prior = self.geometry_prior().to(logits.dtype)  # G×k²
+        logits = logits + prior[..., None, None]
+        inside = windows(
+            F.pad(x.new_ones(1, 1, h, w), [pad] * 4),
+            out_size=out_size,
+            **window) > 0.5
         weights = logits.masked_fill(~inside, float('-inf')).softmax(dim=2)
         values = F.pad(x, [pad] * 4).unflatten(1, (self.groups, -1))
         out = aggregate(values, weights[:, :, None], **window)

@@ -85,8 +85,7 @@ class OCR(AttentionBlock):
             in_channels, positive_int(reduction, 'reduction'))
 
         def conv(cin, cout):
-            return ConvModule(cin, cout, 1, norm_cfg=norm_cfg,
-                              act_cfg=act_cfg)
+            return ConvModule(cin, cout, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
         self.classifier = nn.Conv2d(in_channels, num_classes, 1)
         self.query_project = nn.Sequential(

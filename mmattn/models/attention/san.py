@@ -40,8 +40,8 @@ def position(height: int, width: int, like: Tensor) -> Tensor:
             size, device=like.device, dtype=like.dtype) * step - 1.
 
     x, y = coords(width), coords(height)
-    return torch.stack([x.expand(height, width),
-                        y[:, None].expand(height, width)])[None]
+    return torch.stack(
+        [x.expand(height, width), y[:, None].expand(height, width)])[None]
 
 
 class _SelfAttention(AttentionBlock):
@@ -120,8 +120,8 @@ class _SelfAttention(AttentionBlock):
         return out.reshape(n, self.out_channels, h, w)
 
     def _windows(self, padded: Tensor, query: Tensor) -> Tensor:
-        return windows(padded, self.kernel_size, query.shape[-2:],
-                       self.stride, self.dilation)
+        return windows(padded, self.kernel_size, query.shape[-2:], self.stride,
+                       self.dilation)
 
 
 @MODELS.register_module()
@@ -173,10 +173,13 @@ class SANPairwise(_SelfAttention):
         rel = self.rel_channels
         self.conv_p = nn.Conv2d(2, 2, 1)
         return nn.Sequential(
-            self._norm(norm_cfg, rel + 2), nn.ReLU(inplace=True),
+            self._norm(norm_cfg, rel + 2),
+            nn.ReLU(inplace=True),
             nn.Conv2d(rel + 2, rel, 1, bias=False),
-            self._norm(norm_cfg, rel), nn.ReLU(inplace=True),
-            nn.Conv2d(rel, self.weight_channels, 1))
+            self._norm(norm_cfg, rel),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(rel, self.weight_channels, 1),
+        )
 
     def attention(self, x: Tensor, query: Tensor, key: Tensor) -> Tensor:
         pad = self.dilation * (self.kernel_size // 2)
@@ -237,13 +240,17 @@ class SANPatchwise(_SelfAttention):
         patch = self.rel_channels * (self.kernel_size**2 + 1)
         weights = self.weight_channels
         return nn.Sequential(
-            self._norm(norm_cfg, patch), nn.ReLU(inplace=True),
+            self._norm(norm_cfg, patch),
+            nn.ReLU(inplace=True),
             nn.Conv2d(patch, weights, 1, bias=False),
-            self._norm(norm_cfg, weights), nn.ReLU(inplace=True),
-            nn.Conv2d(weights, self.kernel_size**2 * weights, 1))
+            self._norm(norm_cfg, weights),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(weights, self.kernel_size**2 * weights, 1),
+        )
 
     def attention(self, x: Tensor, query: Tensor, key: Tensor) -> Tensor:
-        patch = torch.cat([query, self._windows(key, query).flatten(1, 2)],
-                          1)  # N×rel·(1 + k²)×H'×W'
+        patch = torch.cat(
+            [query, self._windows(key, query).flatten(1, 2)],
+            1)  # N×rel·(1 + k²)×H'×W'
         return self.conv_w(patch).unflatten(
             1, (self.weight_channels, self.kernel_size**2))

@@ -36,7 +36,10 @@ def assert_close_to_scale(out, ref, rtol, what):
     scale = max(r.abs().max().item() for r in refs)
     for o, r in zip(outs, refs):
         torch.testing.assert_close(
-            o, r, rtol=0, atol=rtol * scale,
+            o,
+            r,
+            rtol=0,
+            atol=rtol * scale,
             msg=lambda m: f'{what} (scale {scale:.3g}): {m}')
 
 
@@ -59,12 +62,11 @@ def assert_compiles_like_eager(block, x, rtol=1e-4, seed=0):
     torch._dynamo.reset()
     grad = torch.randn_like(ref)
     eager = copy.deepcopy(block).train()
-    compiled = torch.compile(copy.deepcopy(block).train(),
-                             backend='inductor')
+    compiled = torch.compile(copy.deepcopy(block).train(), backend='inductor')
     torch.manual_seed(seed)
     ref = _train_step(eager, x, grad)
     torch.manual_seed(seed)
     out = _train_step(compiled, x, grad)
-    for what, o, r in zip(('train output', 'input gradient',
-                           'parameter gradients'), out, ref):
+    for what, o, r in zip(
+        ('train output', 'input gradient', 'parameter gradients'), out, ref):
         assert_close_to_scale(o, r, rtol, what)

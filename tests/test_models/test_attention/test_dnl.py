@@ -27,20 +27,25 @@ def randomised(module):
 
 @pytest.mark.parametrize('norm_cfg', [None, dict(type='BN')])
 @pytest.mark.parametrize('use_scale, temperature', [(True, 0.05),
-                                                     (False, 0.5)])
+                                                    (False, 0.5)])
 def test_loads_mmseg_weights_and_gives_its_output(norm_cfg, use_scale,
                                                   temperature):
     theirs = randomised(
-        DisentangledNonLocal2d(16, reduction=2, use_scale=use_scale,
-                               norm_cfg=norm_cfg, mode='embedded_gaussian',
-                               temperature=temperature))
-    ours = DNL(16, use_scale=use_scale, temperature=temperature,
-               norm_cfg=norm_cfg).eval()
+        DisentangledNonLocal2d(
+            16,
+            reduction=2,
+            use_scale=use_scale,
+            norm_cfg=norm_cfg,
+            mode='embedded_gaussian',
+            temperature=temperature))
+    ours = DNL(
+        16, use_scale=use_scale, temperature=temperature,
+        norm_cfg=norm_cfg).eval()
     ours.load_state_dict(theirs.state_dict())  # strict: same keys
     x = torch.randn(2, 16, 8, 6)
     with torch.no_grad():
-        torch.testing.assert_close(ours(x), theirs(x.clone()), atol=1e-5,
-                                   rtol=1e-5)
+        torch.testing.assert_close(
+            ours(x), theirs(x.clone()), atol=1e-5, rtol=1e-5)
 
 
 def test_is_the_whitened_pairwise_plus_the_unary_term():
@@ -55,7 +60,9 @@ def test_is_the_whitened_pairwise_plus_the_unary_term():
     y = g @ pairwise.transpose(1, 2) + g @ unary.transpose(1, 2)
     with torch.no_grad():
         torch.testing.assert_close(
-            block(x), x + block.conv_out(y.view(2, 8, 5, 7)), atol=1e-5,
+            block(x),
+            x + block.conv_out(y.view(2, 8, 5, 7)),
+            atol=1e-5,
             rtol=1e-5)
 
 
@@ -77,8 +84,10 @@ def test_no_hw_by_hw_tensor(train):
 @pytest.mark.parametrize('norm_cfg', [None, dict(type='BN')])
 def test_init_weights_zeroes_the_output_after_a_host_init(norm_cfg):
     block = DNL(16, norm_cfg=norm_cfg)
-    initialize(block, [dict(type='Kaiming', layer='Conv2d'),
-                       dict(type='Constant', val=1, layer='_BatchNorm')])
+    initialize(block, [
+        dict(type='Kaiming', layer='Conv2d'),
+        dict(type='Constant', val=1, layer='_BatchNorm')
+    ])
     block.init_weights()
     zeroed = block.conv_out.norm if norm_cfg else block.conv_out.conv
     assert not zeroed.weight.any()
@@ -91,13 +100,15 @@ def test_compiles_like_eager():
     assert_compiles_like_eager(randomised(DNL(16)), torch.randn(2, 16, 7, 9))
 
 
-@pytest.mark.parametrize('kwargs, arg', [
-    (dict(reduction=0), 'reduction'),
-    (dict(reduction=True), 'reduction'),
-    (dict(reduction=32), 'ratio'),  # 16 // 32 leaves no channels
-    (dict(temperature=0), 'temperature'),
-    (dict(temperature='0.05'), 'temperature'),
-])
+@pytest.mark.parametrize(
+    'kwargs, arg',
+    [
+        (dict(reduction=0), 'reduction'),
+        (dict(reduction=True), 'reduction'),
+        (dict(reduction=32), 'ratio'),  # 16 // 32 leaves no channels
+        (dict(temperature=0), 'temperature'),
+        (dict(temperature='0.05'), 'temperature'),
+    ])
 def test_bad_arguments(kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         DNL(16, **kwargs)

@@ -47,8 +47,7 @@ def official(block, x, normalize=False):
     gcn = block.gcn
     h = gcn.conv1(x_n_state.permute(0, 2, 1).contiguous()).permute(0, 2, 1)
     x_n_rel = gcn.conv2(torch.relu(h + x_n_state))
-    x_state = torch.matmul(x_n_rel, x_proj).view(n, block.num_s,
-                                                 *x.size()[2:])
+    x_state = torch.matmul(x_n_rel, x_proj).view(n, block.num_s, *x.size()[2:])
     return x + block.blocker(block.conv_extend(x_state))
 
 
@@ -83,8 +82,10 @@ def test_normalize_makes_the_nodes_independent_of_the_size(normalize):
 
 def test_init_weights_is_the_official_init_after_a_host_init():
     block = GloRe(32)
-    initialize(block, [dict(type='Kaiming', layer=['Conv1d', 'Conv2d']),
-                       dict(type='Constant', val=1, layer='_BatchNorm')])
+    initialize(block, [
+        dict(type='Kaiming', layer=['Conv1d', 'Conv2d']),
+        dict(type='Constant', val=1, layer='_BatchNorm')
+    ])
     block.init_weights()
     assert not block.blocker.weight.any() and not block.blocker.bias.any()
     for conv in (block.conv_state, block.conv_proj, block.gcn.conv1):
@@ -101,11 +102,13 @@ def test_compiles_like_eager():
     assert_compiles_like_eager(block, torch.randn(2, 16, 7, 9))
 
 
-@pytest.mark.parametrize('kwargs, arg', [
-    (dict(reduction=0), 'reduction'),
-    (dict(reduction=2.), 'reduction'),
-    (dict(reduction=32), 'ratio'),  # 16 // 32 leaves no node
-])
+@pytest.mark.parametrize(
+    'kwargs, arg',
+    [
+        (dict(reduction=0), 'reduction'),
+        (dict(reduction=2.), 'reduction'),
+        (dict(reduction=32), 'ratio'),  # 16 // 32 leaves no node
+    ])
 def test_bad_arguments(kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         GloRe(16, **kwargs)

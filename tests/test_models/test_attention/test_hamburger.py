@@ -20,11 +20,18 @@ def randomised(module):
 
 
 def pair(norm_cfg=None, num_splits=1):
-    theirs = randomised(MMSegHamburger(16, dict(
-        MD_S=num_splits, MD_R=8, train_steps=6, eval_steps=7, inv_t=100,
-        rand_init=True), norm_cfg=norm_cfg))
-    ours = Hamburger(16, num_bases=8, num_splits=num_splits,
-                     norm_cfg=norm_cfg)
+    theirs = randomised(
+        MMSegHamburger(
+            16,
+            dict(
+                MD_S=num_splits,
+                MD_R=8,
+                train_steps=6,
+                eval_steps=7,
+                inv_t=100,
+                rand_init=True),
+            norm_cfg=norm_cfg))
+    ours = Hamburger(16, num_bases=8, num_splits=num_splits, norm_cfg=norm_cfg)
     ours.load_state_dict(theirs.state_dict())  # strict: same keys
     return ours, theirs
 
@@ -34,17 +41,17 @@ def seeded(module, x, seed=3):
     return module(x.clone())
 
 
-@pytest.mark.parametrize('norm_cfg, num_splits', [
-    (None, 1), (dict(type='GN', num_groups=4), 1), (dict(type='BN'), 1),
-    (dict(type='BN'), 2)])
+@pytest.mark.parametrize('norm_cfg, num_splits',
+                         [(None, 1), (dict(type='GN', num_groups=4), 1),
+                          (dict(type='BN'), 1), (dict(type='BN'), 2)])
 @pytest.mark.parametrize('train', [False, True])
 def test_gives_mmsegs_output_with_the_same_seed(norm_cfg, num_splits, train):
     ours, theirs = pair(norm_cfg, num_splits)
     ours.train(train), theirs.train(train)
     x = torch.randn(2, 16, 7, 9)
     with torch.no_grad():
-        torch.testing.assert_close(seeded(ours, x), seeded(theirs, x),
-                                   atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            seeded(ours, x), seeded(theirs, x), atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize('train, steps', [(True, 6), (False, 7)])
@@ -107,21 +114,23 @@ def test_random_bases_are_drawn_at_every_call_fixed_ones_once():
 
 @pytest.mark.slow
 @pytest.mark.parametrize('rand_init', [True, False])
-def test_compiles_like_eager(rand_init, monkeypatch):
+def test_compiles_like_eager(rand_init):
+    block = randomised(Hamburger(16, num_bases=8, rand_init=rand_init))
     # inductor's own random numbers are not eager's; with fallback_random
     # it draws the bases as eager does
-    monkeypatch.setattr(torch._inductor.config, 'fallback_random', True)
-    block = randomised(Hamburger(16, num_bases=8, rand_init=rand_init))
-    assert_compiles_like_eager(block, torch.randn(2, 16, 7, 9))
+    with torch._inductor.config.patch(fallback_random=True):
+        assert_compiles_like_eager(block, torch.randn(2, 16, 7, 9))
 
 
-@pytest.mark.parametrize('kwargs, arg', [
-    (dict(num_bases=0), 'num_bases'),
-    (dict(num_splits=3), 'num_splits'),  # does not divide 16
-    (dict(num_splits=True), 'num_splits'),
-    (dict(train_steps=0), 'train_steps'),
-    (dict(eval_steps=1.5), 'eval_steps'),
-])
+@pytest.mark.parametrize(
+    'kwargs, arg',
+    [
+        (dict(num_bases=0), 'num_bases'),
+        (dict(num_splits=3), 'num_splits'),  # does not divide 16
+        (dict(num_splits=True), 'num_splits'),
+        (dict(train_steps=0), 'train_steps'),
+        (dict(eval_steps=1.5), 'eval_steps'),
+    ])
 def test_bad_arguments(kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         Hamburger(16, **kwargs)

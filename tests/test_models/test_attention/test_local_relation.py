@@ -58,19 +58,21 @@ def reference(block, x):
     return out
 
 
-@pytest.mark.parametrize('kwargs, size', [
-    (dict(kernel_size=3), (5, 4)),
-    (dict(kernel_size=5, composability='squared_difference'), (6, 7)),
-    (dict(kernel_size=3, dilation=2, share_planes=4), (5, 6)),
-    (dict(kernel_size=3, stride=2), (5, 6)),
-    (dict(kernel_size=7), (3, 2)),  # window > image
-])
+@pytest.mark.parametrize(
+    'kwargs, size',
+    [
+        (dict(kernel_size=3), (5, 4)),
+        (dict(kernel_size=5, composability='squared_difference'), (6, 7)),
+        (dict(kernel_size=3, dilation=2, share_planes=4), (5, 6)),
+        (dict(kernel_size=3, stride=2), (5, 6)),
+        (dict(kernel_size=7), (3, 2)),  # window > image
+    ])
 def test_matches_the_loop_over_each_window(kwargs, size):
     block = randomised(LocalRelation(16, **kwargs))
     x = torch.randn(2, 16, *size)
     with torch.no_grad():
-        torch.testing.assert_close(block(x), reference(block, x), rtol=1e-4,
-                                   atol=1e-5)
+        torch.testing.assert_close(
+            block(x), reference(block, x), rtol=1e-4, atol=1e-5)
 
 
 def test_geometry_prior_is_one_window_per_group():
@@ -78,8 +80,7 @@ def test_geometry_prior_is_one_window_per_group():
     prior = block.geometry_prior()
     assert prior.shape == (4, 25)
     with torch.no_grad():
-        torch.testing.assert_close(prior[:, 0], geometry_prior(block, -2,
-                                                               -2))
+        torch.testing.assert_close(prior[:, 0], geometry_prior(block, -2, -2))
         torch.testing.assert_close(prior[:, 7], geometry_prior(block, -1, 0))
 
 
@@ -107,9 +108,12 @@ def test_memory_is_hw_k2_c_over_share(train):
 
 
 def test_replaces_mmdet_resnets_3x3_convs():
-    block = Bottleneck(64, 16, stride=2,
-                       dcn=dict(type=LocalRelation, window_size=3),
-                       downsample=torch.nn.Conv2d(64, 64, 1, stride=2))
+    block = Bottleneck(
+        64,
+        16,
+        stride=2,
+        dcn=dict(type=LocalRelation, window_size=3),
+        downsample=torch.nn.Conv2d(64, 64, 1, stride=2))
     assert isinstance(block.conv2, LocalRelation)
     assert block.conv2.kernel_size == 3
     assert block(torch.randn(2, 64, 7, 9)).shape == (2, 64, 4, 5)
@@ -121,15 +125,17 @@ def test_compiles_like_eager():
     assert_compiles_like_eager(block, torch.randn(2, 16, 7, 9))
 
 
-@pytest.mark.parametrize('kwargs, arg', [
-    (dict(out_channels=32), 'out_channels'),
-    (dict(kernel_size=2), 'kernel_size'),
-    (dict(window_size=True), 'window_size'),
-    (dict(stride=0), 'stride'),
-    (dict(dilation=1.), 'dilation'),
-    (dict(share_planes=3), 'share_planes'),  # does not divide 16
-    (dict(composability='cosine'), 'composability'),
-])
+@pytest.mark.parametrize(
+    'kwargs, arg',
+    [
+        (dict(out_channels=32), 'out_channels'),
+        (dict(kernel_size=2), 'kernel_size'),
+        (dict(window_size=True), 'window_size'),
+        (dict(stride=0), 'stride'),
+        (dict(dilation=1.), 'dilation'),
+        (dict(share_planes=3), 'share_planes'),  # does not divide 16
+        (dict(composability='cosine'), 'composability'),
+    ])
 def test_bad_arguments(kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         LocalRelation(16, **kwargs)

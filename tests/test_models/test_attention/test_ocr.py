@@ -23,20 +23,25 @@ def randomised(module):
 
 
 def test_gives_mmsegs_output_from_its_region_logits():
-    theirs = randomised(ObjectAttentionBlock(
-        16, 8, 1, conv_cfg=None, norm_cfg=dict(type='BN'),
-        act_cfg=dict(type='ReLU')))
+    theirs = randomised(
+        ObjectAttentionBlock(
+            16,
+            8,
+            1,
+            conv_cfg=None,
+            norm_cfg=dict(type='BN'),
+            act_cfg=dict(type='ReLU')))
     ours = randomised(OCR(16, num_classes=5))
-    missing, unexpected = ours.load_state_dict(theirs.state_dict(),
-                                               strict=False)
+    missing, unexpected = ours.load_state_dict(
+        theirs.state_dict(), strict=False)
     # the same modules and names; the classifier is the block's own
     assert missing == ['classifier.weight', 'classifier.bias']
     assert not unexpected
     x = torch.randn(2, 16, 7, 9)
     with torch.no_grad():
         regions = SpatialGatherModule(1)(x, ours.classifier(x))
-        torch.testing.assert_close(ours(x), theirs(x, regions), atol=1e-5,
-                                   rtol=1e-5)
+        torch.testing.assert_close(
+            ours(x), theirs(x, regions), atol=1e-5, rtol=1e-5)
 
 
 def test_classifier_has_the_class_count_and_keys_the_reduced_width():
@@ -48,16 +53,18 @@ def test_classifier_has_the_class_count_and_keys_the_reduced_width():
 
 @pytest.mark.slow
 def test_compiles_like_eager():
-    assert_compiles_like_eager(randomised(OCR(16, num_classes=5)),
-                               torch.randn(2, 16, 7, 9))
+    assert_compiles_like_eager(
+        randomised(OCR(16, num_classes=5)), torch.randn(2, 16, 7, 9))
 
 
-@pytest.mark.parametrize('kwargs, arg', [
-    (dict(num_classes=0), 'num_classes'),
-    (dict(num_classes=False), 'num_classes'),
-    (dict(reduction=0), 'reduction'),
-    (dict(reduction=32), 'ratio'),  # 16 // 32 leaves no channels
-])
+@pytest.mark.parametrize(
+    'kwargs, arg',
+    [
+        (dict(num_classes=0), 'num_classes'),
+        (dict(num_classes=False), 'num_classes'),
+        (dict(reduction=0), 'reduction'),
+        (dict(reduction=32), 'ratio'),  # 16 // 32 leaves no channels
+    ])
 def test_bad_arguments(kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         OCR(16, **kwargs)

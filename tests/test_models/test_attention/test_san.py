@@ -37,9 +37,9 @@ def window(block, i, j, size):
     """Input pixels of the window around output pixel (i, j)."""
     k, d, s = block.kernel_size, block.dilation, block.stride
     half = k // 2
-    return [(reflect(i * s + (a - half) * d, size[0]),
-             reflect(j * s + (b - half) * d, size[1])) for a in range(k)
-            for b in range(k)]
+    return [(reflect(i * s + (a - half) * d,
+                     size[0]), reflect(j * s + (b - half) * d, size[1]))
+            for a in range(k) for b in range(k)]
 
 
 def reference(block, x):
@@ -59,18 +59,19 @@ def reference(block, x):
             taps = window(block, i, j, (h, w))
             if pairwise:
                 rel = torch.stack([
-                    torch.cat([x1[:, :, ci, cj] - x2[:, :, y, z],
-                               pos[:, :, ci, cj] - pos[:, :, y, z]], 1)
-                    for y, z in taps
+                    torch.cat([
+                        x1[:, :, ci, cj] - x2[:, :, y, z],
+                        pos[:, :, ci, cj] - pos[:, :, y, z]
+                    ], 1) for y, z in taps
                 ], -1)  # N×(rel + 2)×k²
                 weights = block.conv_w(rel[..., None]).softmax(2)[..., 0]
             else:
-                patch = torch.cat(
-                    [x1[:, :, ci, cj]] +
-                    [torch.stack([x2[:, :, y, z] for y, z in taps], -1)
-                     .flatten(1)], 1)  # N×rel·(1 + k²), channel-major
-                weights = block.conv_w(patch[..., None, None]).view(
-                    n, wc, len(taps))
+                patch = torch.cat([x1[:, :, ci, cj]] + [
+                    torch.stack([x2[:, :, y, z]
+                                 for y, z in taps], -1).flatten(1)
+                ], 1)  # N×rel·(1 + k²), channel-major
+                weights = block.conv_w(patch[..., None,
+                                             None]).view(n, wc, len(taps))
             for c in range(block.out_channels):
                 values = torch.stack([x3[:, c, y, z] for y, z in taps], -1)
                 out[:, c, i, j] = (weights[:, c % wc] * values).sum(-1)
@@ -91,8 +92,8 @@ def test_matches_the_loop_over_each_window(cls, kwargs, size):
     block = randomised(cls(16, rel_reduction=8, **kwargs))
     x = torch.randn(2, 16, *size)
     with torch.no_grad():
-        torch.testing.assert_close(block(x), reference(block, x), rtol=1e-4,
-                                   atol=1e-5)
+        torch.testing.assert_close(
+            block(x), reference(block, x), rtol=1e-4, atol=1e-5)
 
 
 def test_weight_networks_have_the_official_sizes():
@@ -100,10 +101,10 @@ def test_weight_networks_have_the_official_sizes():
     layer1: rel_planes 16, out_planes 64, share_planes 8, k=7)."""
     pair = SANPairwise(256, 64, rel_reduction=16)
     assert [m.weight.shape[:2] for m in pair.conv_w[2::3]] == [(16, 18),
-                                                                (8, 16)]
+                                                               (8, 16)]
     patch = SANPatchwise(256, 64, rel_reduction=16)
     assert [m.weight.shape[:2] for m in patch.conv_w[2::3]] == [(8, 800),
-                                                                 (392, 8)]
+                                                                (392, 8)]
 
 
 @pytest.mark.parametrize('cls', VARIANTS)
@@ -125,8 +126,12 @@ def test_memory_is_hw_k2_c_over_share(cls, train):
 
 @pytest.mark.parametrize('cls', VARIANTS)
 def test_replaces_mmdet_resnets_3x3_convs(cls):
-    block = Bottleneck(64, 16, stride=2, dcn=dict(type=cls, window_size=3),
-                       downsample=torch.nn.Conv2d(64, 64, 1, stride=2))
+    block = Bottleneck(
+        64,
+        16,
+        stride=2,
+        dcn=dict(type=cls, window_size=3),
+        downsample=torch.nn.Conv2d(64, 64, 1, stride=2))
     assert isinstance(block.conv2, cls) and block.conv2.kernel_size == 3
     assert block(torch.randn(2, 64, 7, 9)).shape == (2, 64, 4, 5)
 
@@ -152,16 +157,18 @@ def test_compiles_like_eager(cls):
 
 
 @pytest.mark.parametrize('cls', VARIANTS)
-@pytest.mark.parametrize('kwargs, arg', [
-    (dict(kernel_size=4), 'kernel_size'),
-    (dict(window_size=0), 'window_size'),
-    (dict(stride=3), 'stride'),
-    (dict(dilation=0), 'dilation'),
-    (dict(out_channels=12), 'share_planes'),  # 8 does not divide 12
-    (dict(share_planes=0), 'share_planes'),
-    (dict(rel_reduction=32), 'rel_reduction'),  # 16 // 32 leaves none
-    (dict(out_channels=0), 'out_channels'),
-])
+@pytest.mark.parametrize(
+    'kwargs, arg',
+    [
+        (dict(kernel_size=4), 'kernel_size'),
+        (dict(window_size=0), 'window_size'),
+        (dict(stride=3), 'stride'),
+        (dict(dilation=0), 'dilation'),
+        (dict(out_channels=12), 'share_planes'),  # 8 does not divide 12
+        (dict(share_planes=0), 'share_planes'),
+        (dict(rel_reduction=32), 'rel_reduction'),  # 16 // 32 leaves none
+        (dict(out_channels=0), 'out_channels'),
+    ])
 def test_bad_arguments(cls, kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         cls(16, **kwargs)

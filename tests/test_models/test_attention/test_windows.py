@@ -7,12 +7,11 @@ import torch.nn.functional as F
 from mmattn.models.attention._windows import aggregate, reflect_pad, windows
 
 
-@pytest.mark.parametrize('size, pad', [((5, 4), 3), ((7, 9), 2),
-                                       ((2, 3), 1)])
+@pytest.mark.parametrize('size, pad', [((5, 4), 3), ((7, 9), 2), ((2, 3), 1)])
 def test_reflect_pad_is_torchs_where_torch_defines_it(size, pad):
     x = torch.randn(2, 3, *size)
-    torch.testing.assert_close(reflect_pad(x, pad),
-                               F.pad(x, [pad] * 4, mode='reflect'))
+    torch.testing.assert_close(
+        reflect_pad(x, pad), F.pad(x, [pad] * 4, mode='reflect'))
 
 
 def test_reflect_pad_repeats_the_reflection_on_small_maps():
