@@ -210,23 +210,7 @@ class SANPatchwise(_SelfAttention):
     Built in place of a conv (``dcn`` slot) as :class:`SANPairwise`.
 
     Args:
-        in_channels (int): Input channels.
-        out_channels (int, optional): Output channels. Defaults to
-            ``in_channels``.
-        kernel_size (int): Window size k, odd. Defaults to 7 (SAN's).
-        stride (int): 1 or 2. Defaults to 1.
-        padding (int, optional): Of the replaced conv; unused.
-        dilation (int): Spacing of the window's taps. Defaults to 1.
-        bias (bool): Bias of ``conv1``-``conv3``. Defaults to True.
-        window_size (int, optional): Overrides ``kernel_size``. Defaults
-            to None.
-        rel_reduction (int): ``conv1``/``conv2`` width ``in_channels //
-            rel_reduction``. Defaults to 16 (SAN's).
-        share_planes (int): Output channels per weight channel; must
-            divide ``out_channels``. Defaults to 8 (SAN's).
-        norm_cfg (dict): Norms of ``conv_w``. Defaults to
-            ``dict(type='BN')``.
-        init_cfg (dict, optional): Initialisation config. Defaults to None.
+        The same as :class:`SANPairwise`'s.
 
     Example:
         >>> san = SANPatchwise(32, kernel_size=3)

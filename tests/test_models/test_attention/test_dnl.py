@@ -3,26 +3,12 @@ without a norm), no HW×HW tensor, the whitening and the unary term, init,
 torch.compile and bad arguments."""
 import pytest
 import torch
-from compile_check import assert_compiles_like_eager
-from largest_tensor import largest_tensor
+from block_checks import (assert_compiles_like_eager, largest_tensor_of_step,
+                          randomised)
 from mmengine.model import initialize
 from mmseg.models.decode_heads.dnl_head import DisentangledNonLocal2d
 
 from mmattn.models.attention.dnl import DNL
-
-
-def randomised(module):
-    """Random weights and norm statistics (the zero-init output would hide
-    every difference)."""
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for param in module.parameters():
-            param.normal_(0, 0.3)
-        for m in module.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.5, 0.5)
-                m.running_var.uniform_(0.5, 2)
-    return module.eval()
 
 
 @pytest.mark.parametrize('norm_cfg', [None, dict(type='BN')])
@@ -68,16 +54,8 @@ def test_is_the_whitened_pairwise_plus_the_unary_term():
 
 @pytest.mark.parametrize('train', [False, True])
 def test_no_hw_by_hw_tensor(train):
-    block = randomised(DNL(16)).train(train)
-    x = torch.randn(1, 16, 12, 12, requires_grad=train)
-
-    def run(t):
-        out = block(t)
-        if train:
-            out.sum().backward()
-
-    with torch.set_grad_enabled(train):
-        numel, op = largest_tensor(run, x)
+    x = torch.randn(1, 16, 12, 12)
+    numel, op = largest_tensor_of_step(randomised(DNL(16)), x, train)
     assert numel <= 16 * 144, op  # the input's size; HW×HW is 144²
 
 

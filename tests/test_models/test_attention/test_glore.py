@@ -4,7 +4,7 @@ residual), ``normalize``, the official init, torch.compile and bad
 arguments."""
 import pytest
 import torch
-from compile_check import assert_compiles_like_eager
+from block_checks import assert_compiles_like_eager, randomised
 from mmengine.model import initialize
 
 from mmattn.models.attention.glore import GloRe
@@ -26,14 +26,6 @@ OFFICIAL_RES4_KEYS = {
     'blocker.running_var': (1024, ),
     'blocker.num_batches_tracked': (),
 }
-
-
-def randomised(block):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for param in block.parameters():
-            param.normal_(0, 0.3)
-    return block.eval()
 
 
 def official(block, x, normalize=False):

@@ -4,19 +4,11 @@ the one-step gradient, random and fixed bases, torch.compile and bad
 arguments."""
 import pytest
 import torch
-from compile_check import assert_compiles_like_eager
+from block_checks import assert_compiles_like_eager, randomised
 from mmseg.models.decode_heads.ham_head import Hamburger as MMSegHamburger
 
 from mmattn.models.attention import hamburger
 from mmattn.models.attention.hamburger import Hamburger
-
-
-def randomised(module):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for param in module.parameters():
-            param.normal_(0, 0.3)
-    return module
 
 
 def pair(norm_cfg=None, num_splits=1):

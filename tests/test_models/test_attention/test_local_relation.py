@@ -5,19 +5,11 @@ numbers, use in place of mmdet ResNet's 3×3 convs, torch.compile and bad
 arguments."""
 import pytest
 import torch
-from compile_check import assert_compiles_like_eager
-from largest_tensor import largest_tensor
+from block_checks import (assert_compiles_like_eager, largest_tensor_of_step,
+                          randomised)
 from mmdet.models.backbones.resnet import Bottleneck
 
 from mmattn.models.attention.local_relation import LocalRelation
-
-
-def randomised(block):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for param in block.parameters():
-            param.normal_(0, 0.5)
-    return block.eval()
 
 
 def geometry_prior(block, dy, dx):
@@ -68,7 +60,7 @@ def reference(block, x):
         (dict(kernel_size=7), (3, 2)),  # window > image
     ])
 def test_matches_the_loop_over_each_window(kwargs, size):
-    block = randomised(LocalRelation(16, **kwargs))
+    block = randomised(LocalRelation(16, **kwargs), std=0.5)
     x = torch.randn(2, 16, *size)
     with torch.no_grad():
         torch.testing.assert_close(
@@ -76,7 +68,8 @@ def test_matches_the_loop_over_each_window(kwargs, size):
 
 
 def test_geometry_prior_is_one_window_per_group():
-    block = randomised(LocalRelation(32, kernel_size=5))  # 4 groups of 8
+    block = randomised(
+        LocalRelation(32, kernel_size=5), std=0.5)  # 4 groups of 8
     prior = block.geometry_prior()
     assert prior.shape == (4, 25)
     with torch.no_grad():
@@ -85,7 +78,7 @@ def test_geometry_prior_is_one_window_per_group():
 
 
 def test_one_pixel_attends_to_itself():
-    block = randomised(LocalRelation(16))
+    block = randomised(LocalRelation(16), std=0.5)
     x = torch.randn(3, 16, 1, 1)
     with torch.no_grad():
         torch.testing.assert_close(block(x), x)
@@ -94,16 +87,9 @@ def test_one_pixel_attends_to_itself():
 @pytest.mark.parametrize('train', [False, True])
 def test_memory_is_hw_k2_c_over_share(train):
     """No tensor of H·W·k²·C: the values are summed tap by tap."""
-    block = randomised(LocalRelation(64)).train(train)  # k = 7, m = 8
-    x = torch.randn(1, 64, 12, 12, requires_grad=train)
-
-    def run(t):
-        out = block(t)
-        if train:
-            out.sum().backward()
-
-    with torch.set_grad_enabled(train):
-        numel, op = largest_tensor(run, x)
+    block = randomised(LocalRelation(64), std=0.5)  # k = 7, m = 8
+    x = torch.randn(1, 64, 12, 12)
+    numel, op = largest_tensor_of_step(block, x, train)
     assert numel <= 144 * 49 * 64 // 8, op  # H·W·k²·C/m
 
 
@@ -121,7 +107,7 @@ def test_replaces_mmdet_resnets_3x3_convs():
 
 @pytest.mark.slow
 def test_compiles_like_eager():
-    block = randomised(LocalRelation(16, kernel_size=3))
+    block = randomised(LocalRelation(16, kernel_size=3), std=0.5)
     assert_compiles_like_eager(block, torch.randn(2, 16, 7, 9))
 
 

@@ -3,23 +3,11 @@ state dict, the block's own region logits), the classifier's class count,
 torch.compile and bad arguments."""
 import pytest
 import torch
-from compile_check import assert_compiles_like_eager
+from block_checks import assert_compiles_like_eager, randomised
 from mmseg.models.decode_heads.ocr_head import (ObjectAttentionBlock,
                                                 SpatialGatherModule)
 
 from mmattn.models.attention.ocr import OCR
-
-
-def randomised(module):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for param in module.parameters():
-            param.normal_(0, 0.3)
-        for m in module.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.5, 0.5)
-                m.running_var.uniform_(0.5, 2)
-    return module.eval()
 
 
 def test_gives_mmsegs_output_from_its_region_logits():

@@ -5,23 +5,11 @@ holds C·k²·H·W numbers, use in place of mmdet ResNet's 3×3 convs,
 torch.compile and bad arguments."""
 import pytest
 import torch
-from compile_check import assert_compiles_like_eager
-from largest_tensor import largest_tensor
+from block_checks import (assert_compiles_like_eager, largest_tensor_of_step,
+                          randomised)
 from mmdet.models.backbones.resnet import Bottleneck
 
 from mmattn.models.attention.san import SANPairwise, SANPatchwise, position
-
-
-def randomised(block):
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for param in block.parameters():
-            param.normal_(0, 0.5)
-        for m in block.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.5, 0.5)
-                m.running_var.uniform_(0.5, 2)
-    return block.eval()
 
 
 def reflect(i, size):
@@ -89,7 +77,7 @@ VARIANTS = [SANPairwise, SANPatchwise]
     (dict(kernel_size=3, stride=2), (5, 6)),
 ])
 def test_matches_the_loop_over_each_window(cls, kwargs, size):
-    block = randomised(cls(16, rel_reduction=8, **kwargs))
+    block = randomised(cls(16, rel_reduction=8, **kwargs), std=0.5)
     x = torch.randn(2, 16, *size)
     with torch.no_grad():
         torch.testing.assert_close(
@@ -111,16 +99,9 @@ def test_weight_networks_have_the_official_sizes():
 @pytest.mark.parametrize('train', [False, True])
 def test_memory_is_hw_k2_c_over_share(cls, train):
     """No tensor of H·W·k²·C: the values are summed tap by tap."""
-    block = randomised(cls(64)).train(train)  # k = 7, share_planes = 8
-    x = torch.randn(1, 64, 12, 12, requires_grad=train)
-
-    def run(t):
-        out = block(t)
-        if train:
-            out.sum().backward()
-
-    with torch.set_grad_enabled(train):
-        numel, op = largest_tensor(run, x)
+    block = randomised(cls(64), std=0.5)  # k = 7, share_planes = 8
+    x = torch.randn(1, 64, 12, 12)
+    numel, op = largest_tensor_of_step(block, x, train)
     assert numel <= 144 * 49 * 64 // 8, op  # H·W·k²·C/share
 
 
@@ -138,7 +119,7 @@ def test_replaces_mmdet_resnets_3x3_convs(cls):
 
 @pytest.mark.parametrize('cls', VARIANTS)
 def test_one_pixel_map(cls):
-    block = randomised(cls(16, kernel_size=3))
+    block = randomised(cls(16, kernel_size=3), std=0.5)
     x = torch.randn(2, 16, 1, 1)
     with torch.no_grad():
         # every tap is the pixel itself: the weights sum to one (pairwise)
@@ -152,7 +133,7 @@ def test_one_pixel_map(cls):
 @pytest.mark.slow
 @pytest.mark.parametrize('cls', VARIANTS)
 def test_compiles_like_eager(cls):
-    block = randomised(cls(16, kernel_size=3))
+    block = randomised(cls(16, kernel_size=3), std=0.5)
     assert_compiles_like_eager(block, torch.randn(2, 16, 7, 9))
 
 

@@ -1,19 +1,52 @@
-"""torch.compile (inductor) of a block against eager: the eval output under
-no_grad, and a training step (output, input gradient and every parameter's
-gradient), each on its own copy of the block so that BN statistics and
-random draws start alike.
+"""Checks the tests of several blocks share: weights drawn at random, the
+largest tensor of a forward (and backward) pass, and torch.compile against
+eager.
 
-Results agree to ``rtol`` relative to their largest element: inductor
-fuses and reorders the float32 sums, so an element near zero may differ by
-more than ``rtol`` of itself, not by more than ``rtol`` of the result. The
-parameter gradients are one result (one optimizer step), so a gradient
-that is zero but for rounding (a bias that a norm or a softmax cancels) is
-held to the scale of the others.
+The compile check compiles a block with inductor and compares it with eager:
+the eval output under no_grad, and a training step (output, input gradient
+and every parameter's gradient), each on its own copy of the block so that
+BN statistics and random draws start alike. Results agree to ``rtol``
+relative to their largest element: inductor fuses and reorders the float32
+sums, so an element near zero may differ by more than ``rtol`` of itself,
+not by more than ``rtol`` of the result. The parameter gradients are one
+result (one optimizer step), so a gradient that is zero but for rounding (a
+bias that a norm or a softmax cancels) is held to the scale of the others.
 """
 import copy
 
 import torch
+from largest_tensor import largest_tensor
 from torch.utils._pytree import tree_flatten
+
+
+def randomised(module, std=0.3):
+    """``module`` in eval mode with every parameter drawn from N(0, std²)
+    and BN statistics at random (zero-initialised outputs would hide every
+    difference); seeded, so two calls give the same weights."""
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for param in module.parameters():
+            param.normal_(0, std)
+        for m in module.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2)
+    return module.eval()
+
+
+def largest_tensor_of_step(block, x, train):
+    """``(numel, op)`` of the largest tensor of ``block(x)`` in eval mode
+    without gradients, or of a training step with backward."""
+    block.train(train)
+    x = x.detach().requires_grad_(train)
+
+    def run(t):
+        out = block(t)
+        if train:
+            out.sum().backward()
+
+    with torch.set_grad_enabled(train):
+        return largest_tensor(run, x)
 
 
 def _train_step(block, x, grad):
