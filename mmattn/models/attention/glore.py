@@ -37,8 +37,8 @@ class GCN(nn.Module):
 
 @MODELS.register_module()
 class GloRe(AttentionBlock):
-    """GloRe unit: ``x + BN(W_e · (G(B X_s)) B)``, global reasoning over a
-    graph of projected nodes.
+    """GloRe unit: ``x + BN(W_e · GCN(X_s Bᵀ) B)``, global reasoning over
+    a graph of N nodes projected from the H·W pixels.
 
     ``conv_state`` reduces the input to S states per pixel, ``conv_proj``
     gives the projection B of the H·W pixels onto N nodes (``V = X_s Bᵀ``,

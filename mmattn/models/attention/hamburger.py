@@ -51,14 +51,14 @@ class Hamburger(AttentionBlock):
 
     Names and layout are mmseg's ``Hamburger`` (``ham_in``, ``ham_out``:
     ``ConvModule``), so its state dicts load unchanged. With ``rand_init``
-    (the paper's, official and mmseg's default) the bases are drawn anew at
-    every call, in eval too, from PyTorch's global generator as mmseg
-    draws them: seeded alike, the two give the same output (mmseg draws
-    on the CPU and copies; here the draw is made on the input's device,
-    the same numbers on a CPU). Without it the
-    bases are the buffer ``bases`` drawn once (mmseg's other option, there
-    created at the first call); the official code then also moves them
-    towards each batch's bases with momentum, which is not done here.
+    (the official code's and mmseg's default) the bases are drawn anew at
+    every call, in eval too, from PyTorch's global generator as mmseg draws
+    them: seeded alike, the two give the same output (mmseg draws on the CPU
+    and copies; here the draw is made on the input's device, the same
+    numbers on a CPU). Without it the bases are the buffer ``bases``, drawn
+    once (mmseg's other option, there created at the first call); the
+    official code then also moves them towards each batch's bases with a
+    momentum, which is not done here.
 
     Args:
         in_channels (int): Channels of the input (and of the ham).

@@ -37,7 +37,7 @@ class LocalRelation(AttentionBlock):
     - Geometry prior θ: a two-layer network (1×1 conv, ReLU, 1×1 conv;
       ``geometry``) from the k×k relative offsets ``j - i`` to one k×k
       prior per group, the same at every pixel. Its hidden width is the
-      number of groups (the official network is not public).
+      number of groups (no official code for it was found).
     - The values are the input itself (no projection), so the output has
       the input's channels; LR-Net puts the layer between the 1×1 convs of
       a bottleneck in place of its k×k conv.

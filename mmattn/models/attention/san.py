@@ -62,7 +62,6 @@ class _SelfAttention(AttentionBlock):
     Stride 2 evaluates the windows around every other pixel, as the
     official kernels do with ``stride=2``.
     """
-    _abbr_ = 'san'  # overridden by each variant
 
     def __init__(self,
                  in_channels: int,
@@ -102,7 +101,9 @@ class _SelfAttention(AttentionBlock):
         raise NotImplementedError
 
     def attention(self, x: Tensor, query: Tensor, key: Tensor) -> Tensor:
-        """The weights α: N×(C / share_planes)×k²×H'×W'."""
+        """The weights α, N×(C / share_planes)×k²×H'×W', from the input,
+        the query φ(x) at the output pixels and the reflection-padded keys
+        ψ(x)."""
         raise NotImplementedError
 
     def _norm(self, norm_cfg: dict, channels: int) -> nn.Module:
