@@ -11,15 +11,20 @@ from ..builder import build_block
 
 @MODELS.register_module()
 class AttentionHead(FCNHead):
-    """FCN head with an attention block between its two convs.
+    """FCN head with an attention block after its first conv.
 
     ``conv (in_channels -> channels) -> block × recurrence -> conv ->
-    [concat the input, conv] -> cls``: mmseg's ``NLHead``, ``GCHead`` and
-    ``CCHead`` with the block left open. The block runs ``recurrence``
-    times with the same weights (CCNet's R = 2); the two convs
-    (``convs.0``, ``convs.1``), ``conv_cat`` and ``conv_seg`` are those of
-    ``FCNHead(num_convs=2)``, so a NonLocal ``AttentionHead`` has the
-    parameters of ``NLHead`` with ``nl_block`` named ``block``.
+    [concat the input, conv] -> cls``: mmseg's ``NLHead``, ``GCHead``,
+    ``CCHead`` and ``DNLHead`` with the block left open. The block runs
+    ``recurrence`` times with the same weights (CCNet's R = 2); the two
+    convs (``convs.0``, ``convs.1``), ``conv_cat`` and ``conv_seg`` are
+    those of ``FCNHead(num_convs=2)``, so a NonLocal ``AttentionHead`` has
+    the parameters of ``NLHead`` with ``nl_block`` named ``block``. With
+    ``num_convs=1`` there is no conv after the block: ``conv -> block ->
+    cls`` (with ``concat_input=False``) is mmseg's ``OCRHead`` with
+    ``bottleneck`` named ``convs.0`` and ``object_context_block`` named
+    ``block``, an :class:`~mmattn.models.attention.ocr.OCR` block (which
+    makes its soft object regions itself).
 
     The block is any registered mmattn block,
     ``block=dict(type='mmattn.CrissCross')`` (a bare ``'CrissCross'`` is
@@ -43,8 +48,8 @@ class AttentionHead(FCNHead):
         **kwargs: ``FCNHead`` / ``BaseDecodeHead`` arguments
             (``in_channels``, ``channels``, ``num_classes``,
             ``concat_input``, ``kernel_size``, ``norm_cfg``...);
-            ``num_convs`` can only be 2 (so mmseg's FCN-D8 model base,
-            which sets it, can be inherited).
+            ``num_convs`` is 2 (the default; mmseg's FCN-D8 model base sets
+            it) or 1.
 
     Example:
         >>> head = AttentionHead(
@@ -59,9 +64,10 @@ class AttentionHead(FCNHead):
                  recurrence: int = 1,
                  low_index: Optional[int] = None,
                  **kwargs):
-        if kwargs.setdefault('num_convs', 2) != 2:
+        if kwargs.setdefault('num_convs', 2) not in (1, 2):
             raise ValueError(f'AttentionHead has num_convs=2 (conv, block, '
-                             f'conv); got num_convs={kwargs["num_convs"]!r}')
+                             f'conv) or 1 (conv, block); got '
+                             f'num_convs={kwargs["num_convs"]!r}')
         if not isinstance(recurrence, int) or recurrence < 1:
             raise ValueError(f'recurrence must be a positive int, '
                              f'got {recurrence!r}')
@@ -75,7 +81,8 @@ class AttentionHead(FCNHead):
         output = self.convs[0](x)
         for _ in range(self.recurrence):
             output = self.block(output, *extra)
-        output = self.convs[1](output)
+        if self.num_convs == 2:
+            output = self.convs[1](output)
         if self.concat_input:
             output = self.conv_cat(torch.cat([x, output], dim=1))
         return self.cls_seg(output)

@@ -1,10 +1,11 @@
 """AttentionHead: built under mmseg's scope with several blocks, recurrence
-with shared weights, loss and predict, and NLHead's exact equal."""
+with shared weights, loss and predict, and the exact equal of NLHead,
+DNLHead and OCRHead."""
 import pytest
 import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
-from mmseg.models.decode_heads import NLHead
+from mmseg.models.decode_heads import DNLHead, NLHead, OCRHead
 from mmseg.registry import MODELS as SEG_MODELS
 from mmseg.structures import SegDataSample
 
@@ -102,6 +103,31 @@ def test_loss_and_predict_on_tiny_input():
     assert seg.shape == (2, 3, 32, 32)
 
 
+def randomise_state(state):
+    """Every float entry drawn at random (non-zero everywhere: a real
+    test), variances positive."""
+    for key, value in state.items():
+        if key.endswith('running_var'):
+            value.uniform_(0.5, 2)
+        elif value.is_floating_point():
+            value.normal_()
+    return state
+
+
+def renamed(state, *prefixes):
+    """``state`` with each key's leading ``old`` prefix made ``new``
+    (``prefixes``: ``old, new, old, new...``)."""
+    rules = dict(zip(prefixes[::2], prefixes[1::2]))
+
+    def rename(key):
+        for old, new in rules.items():
+            if key.startswith(old):
+                return new + key[len(old):]
+        return key
+
+    return {rename(key): value for key, value in state.items()}
+
+
 def test_equals_mmseg_nlhead_with_its_weights():
     torch.manual_seed(0)
     kwargs = dict(in_channels=32, channels=16, num_classes=3, norm_cfg=BN,
@@ -111,26 +137,62 @@ def test_equals_mmseg_nlhead_with_its_weights():
     head = AttentionHead(
         block=dict(type='mmattn.NonLocal', reduction=2, use_scale=True,
                    mode='embedded_gaussian'), **kwargs)
-    state = {
-        key.replace('nl_block.', 'block.'): value
-        for key, value in nl_head.state_dict().items()
-    }
+    state = renamed(nl_head.state_dict(), 'nl_block.', 'block.')
     assert set(state) == set(head.state_dict())  # same modules, same names
-    for key, value in state.items():  # non-zero everywhere: a real test
-        if key.endswith('running_var'):
-            value.uniform_(0.5, 2)
-        elif value.is_floating_point():
-            value.normal_()
-    head.load_state_dict(state)
-    nl_head.load_state_dict({
-        key.replace('block.', 'nl_block.'): value
-        for key, value in state.items()
-    })
+    head.load_state_dict(randomise_state(state))
+    nl_head.load_state_dict(renamed(state, 'block.', 'nl_block.'))
     # float64: the fused attention and mmseg's bmm sum in different orders,
     # which at these output magnitudes (~1e3) shows in float32's last bit.
     x = [torch.randn(2, 32, 7, 6, dtype=torch.float64)]
     torch.testing.assert_close(head.double().eval()(x),
                                nl_head.double().eval()(x))
+
+
+def test_equals_mmseg_dnlhead_with_its_weights():
+    torch.manual_seed(0)
+    kwargs = dict(in_channels=32, channels=16, num_classes=3, norm_cfg=BN,
+                  dropout_ratio=0.1)
+    dnl_head = DNLHead(reduction=2, use_scale=True, temperature=0.05,
+                       mode='embedded_gaussian', **kwargs)
+    head = AttentionHead(
+        block=dict(type='mmattn.DNL', reduction=2, use_scale=True,
+                   temperature=0.05), **kwargs)
+    state = renamed(dnl_head.state_dict(), 'dnl_block.', 'block.')
+    assert set(state) == set(head.state_dict())  # same modules, same names
+    head.load_state_dict(randomise_state(state))
+    dnl_head.load_state_dict(renamed(state, 'block.', 'dnl_block.'))
+    x = [torch.randn(2, 32, 7, 6, dtype=torch.float64)]  # as for NLHead
+    torch.testing.assert_close(head.double().eval()(x),
+                               dnl_head.double().eval()(x))
+
+
+def test_equals_mmseg_ocrhead_given_the_same_object_regions():
+    """``num_convs=1``: OCRHead's bottleneck conv, object context block and
+    classifier; OCRHead takes the region logits the OCR block makes."""
+    torch.manual_seed(0)
+    kwargs = dict(in_channels=32, channels=16, num_classes=3, norm_cfg=BN,
+                  dropout_ratio=0.1)
+    ocr_head = OCRHead(ocr_channels=8, **kwargs)
+    head = AttentionHead(
+        block=dict(type='mmattn.OCR', num_classes=3, reduction=2),
+        num_convs=1, concat_input=False, **kwargs)
+    state = renamed(ocr_head.state_dict(), 'object_context_block.',
+                    'block.', 'bottleneck.', 'convs.0.')
+    # the same modules and names but the block's region classifier
+    assert set(head.state_dict()) - set(state) == {
+        'block.classifier.weight', 'block.classifier.bias'
+    }
+    state = randomise_state(head.state_dict())
+    head.load_state_dict(state)
+    ocr_head.load_state_dict(renamed(
+        {k: v for k, v in state.items() if 'classifier' not in k},
+        'block.', 'object_context_block.', 'convs.0.', 'bottleneck.'))
+    head.eval(), ocr_head.eval()
+    x = [torch.randn(2, 32, 7, 6)]
+    with torch.no_grad():
+        regions = head.block.classifier(head.convs[0](x[0]))
+        torch.testing.assert_close(head(x), ocr_head(x, regions), atol=1e-5,
+                                   rtol=1e-5)
 
 
 @pytest.mark.parametrize('kwargs, error, match', [
@@ -140,7 +202,9 @@ def test_equals_mmseg_nlhead_with_its_weights():
     (dict(block='NonLocal'), ValueError, 'config dict'),
     (dict(block=dict(type='mmattn.NonLocal'), recurrence=0), ValueError,
      'recurrence'),
-    (dict(block=dict(type='mmattn.NonLocal'), num_convs=1), ValueError,
+    (dict(block=dict(type='mmattn.NonLocal'), num_convs=3), ValueError,
+     'num_convs'),
+    (dict(block=dict(type='mmattn.NonLocal'), num_convs=0), ValueError,
      'num_convs'),
 ])
 def test_bad_arguments(kwargs, error, match):

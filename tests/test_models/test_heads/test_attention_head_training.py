@@ -1,6 +1,7 @@
 """AttentionHead trained for real: tools/train.py on the toy ADE20K set with
-a tiny dilated ResNet-18 and a NonLocal, CrissCross or DANet head, then the
-mIoU evaluator on part of the toy validation set.
+a tiny dilated ResNet-18 and a NonLocal, CrissCross, DANet, DNL or OCR head
+(the one-conv OCRHead layout), then the mIoU evaluator on part of the toy
+validation set.
 
 A handful of iterations on random crops is too few for the loss to fall
 reliably, so the test asserts what must hold: every logged loss and
@@ -17,7 +18,7 @@ ITERS = 6
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('tag', ['nl', 'cc', 'da'])
+@pytest.mark.parametrize('tag', ['nl', 'cc', 'da', 'dnl', 'ocr'])
 def test_toy_training_and_evaluation(tag, toy_root, tmp_path):
     config = config_path('toy',
                          f'attention-head-{tag}_r18-d8-tiny_toy-ade20k.py')
