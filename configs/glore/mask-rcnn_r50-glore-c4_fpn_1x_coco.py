@@ -3,7 +3,7 @@
 # in every res4 bottleneck (6 units), on the residual branch after conv3; each
 # starts as the identity. normalize=True (projection / HW): the official code
 # asks for it where the input size varies. The paper reports no COCO result.
-_base_ = '../attention/_base_/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
 model = dict(
     backbone=dict(plugins=[
         dict(

@@ -3,7 +3,7 @@
 # replaces ResNet's 3x3 convs (mmdet ResNet's dcn slot builds exactly those);
 # the stem stays convolutional. No ImageNet weights exist for the layers, so
 # c2 is not frozen. The paper reports ImageNet results only.
-_base_ = '../attention/_base_/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
 model = dict(
     backbone=dict(
         frozen_stages=0,

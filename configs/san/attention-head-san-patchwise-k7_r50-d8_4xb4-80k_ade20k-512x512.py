@@ -1,17 +1,6 @@
 # SAN's patchwise self-attention (7x7 windows, share_planes=8) between the
 # head's convs. The paper reports ImageNet results only.
-_base_ = [
-    '../_base_/models/attention-head_r50-d8.py',
-    'mmseg::_base_/datasets/ade20k.py',
-    'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_80k.py',
-    '../_base_/mmattn_imports.py',
-]
-crop_size = (512, 512)
-data_preprocessor = dict(size=crop_size)
+_base_ = '../_base_/attention-head_r50-d8_4xb4-80k_ade20k-512x512.py'
 model = dict(
-    data_preprocessor=data_preprocessor,
     decode_head=dict(
-        num_classes=150,
-        block=dict(type='mmattn.SANPatchwise', kernel_size=7)),
-    auxiliary_head=dict(num_classes=150))
+        block=dict(type='mmattn.SANPatchwise', kernel_size=7)))

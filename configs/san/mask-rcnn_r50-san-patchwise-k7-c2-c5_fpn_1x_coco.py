@@ -3,7 +3,7 @@
 # self-attention instead of spatial convs; the stem stays convolutional. No
 # ImageNet weights exist for the layers, so c2 is not frozen. The paper
 # reports ImageNet results only.
-_base_ = '../attention/_base_/mask-rcnn_r50_fpn_1x_coco.py'
+_base_ = '../_base_/mask-rcnn_r50_fpn_1x_coco.py'
 model = dict(
     backbone=dict(
         frozen_stages=0,
