@@ -13,7 +13,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..attention.base import AttentionBlock
 from ..builder import build_block
-from ..utils import make_divisible
+from ..utils import is_pretrained, make_divisible
 from .base import StagedBackbone
 
 
@@ -208,9 +208,9 @@ class MobileBackbone(StagedBackbone):
 
     def reset_parameters(self):
         """The official init (``_initialize_weights`` in both official
-        models): conv weights ~ N(0, 2 / (k² · out_channels)), biases 0, norm
-        weights 1 and biases 0, linear weights ~ N(0, 0.01); then each
-        attention block's own :meth:`~AttentionBlock.reset_parameters`."""
+        models, attention blocks included, as ``mbv2_ca.py`` does for CA):
+        conv weights ~ N(0, 2 / (k² · out_channels)), biases 0, norm
+        weights 1 and biases 0, linear weights ~ N(0, 0.01)."""
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 fan_out = math.prod(m.kernel_size) * m.out_channels
@@ -223,10 +223,17 @@ class MobileBackbone(StagedBackbone):
             elif isinstance(m, nn.Linear):
                 nn.init.normal_(m.weight, 0, 0.01)
                 nn.init.zeros_(m.bias)
-        for m in self.modules():
-            if isinstance(m, AttentionBlock):
-                m.reset_parameters()
 
+    def init_weights(self):
+        """:meth:`StagedBackbone.init_weights`, then, unless a checkpoint
+        was loaded, each attention block's own
+        :meth:`~AttentionBlock.reset_parameters`, so that its zero or
+        identity start survives the backbone's init and a host's."""
+        super().init_weights()
+        if not is_pretrained(self.init_cfg):
+            for m in self.modules():
+                if isinstance(m, AttentionBlock):
+                    m.reset_parameters()
 
 def backbone_keys(state_dict: dict) -> dict:
     """The backbone's part of a checkpoint: ``module.`` (DDP) stripped, and

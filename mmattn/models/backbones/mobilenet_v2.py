@@ -262,9 +262,10 @@ def convert_mobilenet_v2(state_dict: Dict[str, Tensor],
     if layout == 'mmpretrain':
         blocks = {m.group(1) for k in state_dict
                   for m in [re.match(r'(layer\d+\.\d+)\.', k)] if m}
-        return rename_keys(state_dict, [(r'^(layer\d+\.\d+)\.(.+)$', renamer({
-            b: (b, _MMPRETRAIN[f'{b}.conv.2.conv.weight' in state_dict])
-            for b in blocks}))])
+        tables = {b: (b, _MMPRETRAIN[f'{b}.conv.2.conv.weight' in state_dict])
+                  for b in blocks}
+        return rename_keys(state_dict,
+                           [(r'^(layer\d+\.\d+)\.(.+)$', renamer(tables))])
     table, expands = {'torchvision': (_TORCHVISION, 'conv.3.weight'),
                       'official_ca': (_OFFICIAL_CA, 'conv.7.weight')}[layout]
     names = [f'layer{i + 1}.{j}' for i, n in enumerate(num_blocks)
