@@ -220,6 +220,7 @@ _OFFICIAL_CA = {
 def detect_mobilenet_v2_format(state_dict: Dict[str, Tensor]) -> str:
     """``'official_ca'``, ``'torchvision'``, ``'mmpretrain'`` (mmseg's too)
     or ``'mmattn'`` (mmdet's too), from the key names."""
+    state_dict = backbone_keys(state_dict)
     if any(k.startswith('features.1.conv.0.0.') for k in state_dict):
         return 'torchvision'
     if any(k.startswith('features.') for k in state_dict):
