@@ -5,18 +5,8 @@
 _base_ = [
     'mmseg::mobilenet_v2/'
     'mobilenet-v2-d8_deeplabv3plus_4xb4-160k_ade20k-512x512.py',
-    '../_base_/mmattn_imports.py',
+    './_base_/mobilenet-v2-d8.py',
 ]
 model = dict(
     pretrained=None,  # the backbone's init_cfg loads the weights
-    backbone=dict(
-        _delete_=True,
-        type='mmattn.MobileNetV2',
-        strides=(1, 2, 2, 1, 1, 1, 1),
-        dilations=(1, 1, 1, 2, 2, 4, 4),
-        out_indices=(1, 2, 4, 6),
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='pretrain/'
-            'mobilenet_v2_batch256_imagenet_20200708-3b2dc3af.pth')))
+    backbone={{_base_.mobilenet_v2_d8}})
