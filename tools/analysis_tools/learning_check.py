@@ -44,6 +44,9 @@ RUNS = [
     ('R50+GlobalContext', 'toy/fpn_r50-gcb*_toy-ade20k.py', 'seg'),
     ('VAN-B0 Mask R-CNN', 'toy/mask-rcnn_van-b0*_toy-coco.py', 'det'),
     ('R50 Mask R-CNN', 'toy/mask-rcnn_r50_fpn_toy-coco.py', 'det'),
+    ('MobileNetV2 DeepLabV3', 'toy/deeplabv3_mobilenet-v2-d8_toy-ade20k.py',
+     'seg'),
+    ('MobileNetV2 SSDLite', 'toy/ssdlite_mobilenet-v2_toy-coco.py', 'det'),
 ]
 METRICS = {'seg': ['mIoU'], 'det': ['coco/bbox_mAP', 'coco/segm_mAP']}
 

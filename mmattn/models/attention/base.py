@@ -20,7 +20,9 @@ class Paper:
         title (str): Paper title.
         url (str): arXiv (or proceedings) link.
         year (int): Publication year.
-        family (str): One of :data:`FAMILIES`, as in Guo et al. 2022.
+        family (str, optional): One of :data:`FAMILIES`, as in Guo et al.
+            2022; None for a backbone that is not itself an attention
+            design (MobileNetV2, which attention blocks go into).
         code (str): Official code consulted, if any. Defaults to ''.
         reported (str): Dense-prediction gain the paper reports, verbatim
             enough to check, e.g. ``'Mask R-CNN R50 1x: +1.5 box / +1.2 mask
@@ -29,12 +31,12 @@ class Paper:
     title: str
     url: str
     year: int
-    family: str
+    family: Optional[str]
     code: str = ''
     reported: str = ''
 
     def __post_init__(self):
-        if self.family not in FAMILIES:
+        if self.family is not None and self.family not in FAMILIES:
             raise ValueError(f'family must be one of {FAMILIES}, '
                              f'got {self.family!r}')
 

@@ -1,4 +1,5 @@
 """mmattn heads."""
 from .attention_head import AttentionHead
+from .ssd_head import SSDHead
 
-__all__ = ['AttentionHead']
+__all__ = ['AttentionHead', 'SSDHead']

@@ -1,0 +1,4 @@
+# DeepLabV3 with MobileNetV2 + CBAM (reduction 24), from scratch on toy
+# ADE20K (CPU).
+_base_ = './deeplabv3_mobilenet-v2-d8_toy-ade20k.py'
+model = dict(backbone=dict(attention=dict(type='mmattn.CBAM', ratio=24)))
