@@ -19,6 +19,15 @@ SMALL = {
                  mlp_ratios=[4, 4, 2, 2]), (45, 38)),
     'Conv2Former': (dict(kernel_size=3, embed_dims=[8, 16, 24, 32],
                          depths=[1, 2, 1, 1]), (45, 38)),
+    'MobileNetV2': (dict(expand_ratios=[1, 2, 2, 2, 2, 2, 2],
+                         channels=[8, 8, 16, 16, 16, 24, 24],
+                         num_blocks=[1, 1, 2, 1, 1, 1, 1],
+                         strides=[1, 2, 2, 2, 1, 2, 1], last_channels=32),
+                    (45, 38)),
+    'MobileNeXt': (dict(expand_ratios=[2, 6, 6, 6, 6, 6, 6, 6],
+                        channels=[16, 16, 24, 24, 32, 32, 48, 64],
+                        num_blocks=[1, 1, 2, 1, 1, 1, 1, 1],
+                        strides=[2, 1, 2, 2, 1, 2, 1, 1]), (45, 38)),
 }
 
 
@@ -42,7 +51,7 @@ def image(name, batch=2):
 
 
 def test_every_backbone_is_covered():
-    assert {'VAN', 'Conv2Former'} <= set(NAMES)
+    assert {'VAN', 'Conv2Former', 'MobileNetV2', 'MobileNeXt'} <= set(NAMES)
     assert set(NAMES) == set(SMALL), 'add the new backbone to SMALL'
 
 
