@@ -13,7 +13,7 @@ from mmcv.cnn import ConvModule
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..utils import reduced_channels
+from ..utils import positive_int, reduced_channels
 from ._sdpa import softmax_attention, tokens
 from .base import AttentionBlock, Paper
 
@@ -63,12 +63,12 @@ class _PyramidAttention(AttentionBlock):
     def __init__(self, in_channels, low_channels, ratio, pool_scales,
                  share_key_query, norm_cfg, act_cfg, init_cfg):
         super().__init__(in_channels, init_cfg)
-        if not pool_scales or any(
-                not isinstance(s, int) or s < 1 for s in pool_scales):
-            raise ValueError(f'pool_scales must be positive ints, '
+        if not pool_scales:
+            raise ValueError(f'pool_scales must hold one or more scales, '
                              f'got {pool_scales!r}')
-        self.in_channels = in_channels
-        self.pool_scales = tuple(pool_scales)
+        self.pool_scales = tuple(
+            positive_int(s, f'pool_scales[{i}]')
+            for i, s in enumerate(pool_scales))
         self.channels = reduced_channels(in_channels, ratio)
         low_channels = low_channels or in_channels
         self.key_project = ConvModule(
@@ -79,15 +79,10 @@ class _PyramidAttention(AttentionBlock):
                        act_cfg=act_cfg)
         self.value_project = nn.Conv2d(low_channels, self.channels, 1)
         self.out_project = nn.Conv2d(self.channels, in_channels, 1)
-        self._zero_out_project()
+        self.reset_parameters()
 
-    def init_weights(self):
-        """Zeroes ``out_project`` again after a host's init."""
-        super().init_weights()
-        if self.init_cfg is None:
-            self._zero_out_project()
-
-    def _zero_out_project(self):
+    def reset_parameters(self):
+        """The official ``W``: ``out_project`` at zero."""
         nn.init.zeros_(self.out_project.weight)
         nn.init.zeros_(self.out_project.bias)
 

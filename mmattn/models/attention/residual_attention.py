@@ -12,7 +12,8 @@ from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
 from mmattn.registry import MODELS
-from mmattn.models.utils import reduced_channels
+from mmattn.models.utils import (non_negative_int, positive_int,
+                                 reduced_channels)
 from .base import AttentionBlock, Paper
 
 _PRE_ACT = ('norm', 'act', 'conv')
@@ -97,16 +98,11 @@ class ResidualAttention(AttentionBlock):
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        for name, value, low in (('depth', depth, 1),
-                                 ('pre_post_units', pre_post_units, 0),
-                                 ('trunk_units', trunk_units, 0),
-                                 ('mask_units', mask_units, 1)):
-            if not isinstance(value, int) or value < low:
-                raise ValueError(f'{name} must be an int >= {low}, '
-                                 f'got {value!r}')
+        self.depth = positive_int(depth, 'depth')
+        positive_int(mask_units, 'mask_units')
+        non_negative_int(pre_post_units, 'pre_post_units')
+        non_negative_int(trunk_units, 'trunk_units')
         width = reduced_channels(in_channels, ratio)
-        self.in_channels = in_channels
-        self.depth = depth
 
         def units(num):
             return nn.Sequential(*[
