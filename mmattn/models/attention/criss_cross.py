@@ -103,7 +103,9 @@ class CrissCross(AttentionBlock):
         columns whose operands BLAS reads in place (strided), with no
         transposed copies of the C-channel values. The column term is
         accumulated into the row term in ``self.chunks`` (8) slices of
-        columns, so it never holds a second full-size output.
+        columns, so it never holds a second full-size output. Under
+        ``torch.compile`` it is one slice: inductor plans the buffers
+        itself, and each slice would be a kernel of its own.
         """
         n, c, h, w = x.shape
         convs = (self.query_conv, self.key_conv, self.value_conv)
@@ -123,7 +125,8 @@ class CrissCross(AttentionBlock):
         col = col.sub_(shift.transpose(1, 2).unsqueeze(-1)).exp_()
         total = row.sum(-1) + col.sum(-1).transpose(1, 2)  # n, h, w
         out = row @ v  # [n, h, w, :] = Σ_j row[n, h, w, j] v[n, h, j, :]
-        step = -(-w // self.chunks)
+        chunks = 1 if torch.compiler.is_compiling() else self.chunks
+        step = -(-w // chunks)
         for s in range(0, w, step):  # += Σ_i col[n, w, h, i] v[n, i, w, :]
             part = col[:, s:s + step] @ v[:, :, s:s + step].transpose(1, 2)
             out[:, :, s:s + step] += part.transpose(1, 2)

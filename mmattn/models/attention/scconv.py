@@ -90,7 +90,10 @@ class SCConv(AttentionBlock):
 
         self.k1 = conv_norm()
         self.k2 = nn.Sequential(
-            nn.AvgPool2d(pooling_r, stride=pooling_r, ceil_mode=True),
+            # count_include_pad=False: without padding the same divisor,
+            # and inductor's backward of the partial windows then agrees
+            nn.AvgPool2d(pooling_r, stride=pooling_r, ceil_mode=True,
+                         count_include_pad=False),
             conv_norm())
         self.k3 = conv_norm()
         self.k4 = conv_norm()
