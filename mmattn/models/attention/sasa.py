@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..utils import odd_kernel_size, positive_int
+from ..utils import positive_int
+from ._windows import window_arguments
 from .base import AttentionBlock, Paper
 
 
@@ -107,11 +108,8 @@ class SASA(AttentionBlock):
         if heads % positive_int(groups, 'groups') or in_channels % groups:
             raise ValueError(f'groups must divide heads={heads} and '
                              f'in_channels={in_channels}, got {groups!r}')
-        size = odd_kernel_size(kernel_size) if window_size is None \
-            else odd_kernel_size(window_size, 'window_size')
-        if positive_int(stride, 'stride') > 2:
-            raise ValueError(f'stride must be 1 or 2, got {stride!r}')
-        positive_int(dilation, 'dilation')
+        size, stride, dilation = window_arguments(kernel_size, window_size,
+                                                  stride, dilation)
         self.out_channels = out_channels
         self.kernel_size, self.dilation, self.stride = size, dilation, stride
         self.heads, self.head_dim = heads, out_channels // heads

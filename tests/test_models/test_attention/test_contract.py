@@ -33,6 +33,7 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
+from block_checks import assert_close_to_scale, randomised
 from mmcv.cnn import ConvModule
 from mmdet.models.backbones.resnet import Bottleneck
 from mmengine.model import BaseModule, initialize
@@ -341,14 +342,6 @@ def test_identity_blocks_exist():
     assert any(cls.identity_at_init for cls in BLOCKS.values())
 
 
-def randomize(block):
-    """Every parameter redrawn, so that no init can pass by luck."""
-    with torch.no_grad():
-        for param in block.parameters():
-            param.normal_()
-    return block
-
-
 def seed_resets(block, seed=1):
     """``block.reset_parameters`` draws from ``seed`` whenever it runs, so
     that its random parts are the same inside ``init_weights`` (after
@@ -381,7 +374,7 @@ def test_own_init_survives_a_host_init(name):
     """After a host's Kaiming init, ``init_weights()`` leaves every tensor
     that ``reset_parameters()`` sets as a fresh reset sets it."""
     torch.manual_seed(0)
-    block = randomize(build(name))
+    block = randomised(build(name))
     before = snapshot(block)
     fresh = copy.deepcopy(block)
     torch.manual_seed(1)
@@ -399,7 +392,7 @@ def test_own_init_survives_a_host_init(name):
 @pytest.mark.parametrize('name', NAMES)
 def test_pretrained_load_is_not_overwritten(name, tmp_path):
     torch.manual_seed(0)
-    source = randomize(build(name))
+    source = randomised(build(name))
     checkpoint = tmp_path / 'block.pth'
     torch.save(source.state_dict(), checkpoint)
     block = build(name, init_cfg=dict(type='Pretrained',
@@ -417,7 +410,7 @@ def test_own_init_cfg_is_not_overwritten(name):
     and its ``reset_parameters()`` does not run over that."""
     init_cfg = dict(type='Constant', val=0.5, layer='Conv2d')
     torch.manual_seed(0)
-    block = randomize(build(name, init_cfg=init_cfg))
+    block = randomised(build(name, init_cfg=init_cfg))
     expected = copy.deepcopy(block)
     torch.manual_seed(1)
     BaseModule.init_weights(expected)  # mmengine's init alone
@@ -562,14 +555,11 @@ class BlockGroup(nn.Module):
 
 
 def compiled_and_eager(names, train):
-    """``{what: tensor}`` of ``torch.compile(group)`` and of the same group
-    in eager mode: every block's output and, in training, the gradients of
-    a loss with respect to the input and every parameter."""
-    torch.manual_seed(0)
-    group = BlockGroup(names).train(train)
-    with torch.no_grad():  # off the zero inits, at the scale of the inits
-        for param in group.parameters():
-            param.add_(torch.randn_like(param), alpha=0.1)
+    """``{result: tensors}`` of ``torch.compile(group)`` and of the same
+    group in eager mode, with random weights and BN statistics: each
+    block's output and, in training, the gradient of a loss with respect to
+    the input and each block's parameter gradients."""
+    group = randomised(BlockGroup(names)).train(train)
     eager = copy.deepcopy(group)  # a training forward moves EMAU's bases
     torch._dynamo.reset()
     results = []
@@ -578,39 +568,35 @@ def compiled_and_eager(names, train):
         x = seeded_input(2, 16, 7, 9).requires_grad_(train)
         torch.manual_seed(1)  # the same dropout masks (fallback_random)
         with torch.set_grad_enabled(train):
-            outs = dict(zip(names, model(x)))
+            outs = model(x)
+        result = {f'{name} output': out for name, out in zip(names, outs)}
         if train:
-            sum((out * out).mean() for out in outs.values()).backward()
-            outs['input grad'] = x.grad
-            for key, param in module.named_parameters():  # blocks.i.*
-                block_name = names[int(key.split('.')[1])]
-                outs[f'{block_name} {key} grad'] = param.grad
-        results.append(outs)
+            sum((out * out).mean() for out in outs).backward()
+            result['input gradient'] = x.grad
+            for name, block in zip(names, module.blocks):
+                result[f'{name} parameter gradients'] = {
+                    key: p.grad for key, p in block.named_parameters()}
+        results.append(result)
     return results
+
+
+def assert_compiled_like_eager(names, train):
+    """Each result to 1e-4 of its largest element (``block_checks``)."""
+    with torch._inductor.config.patch(fallback_random=True):
+        got, expected = compiled_and_eager(names, train)
+    assert got.keys() == expected.keys()
+    for what, ref in expected.items():
+        assert_close_to_scale(got[what], ref, 1e-4, what)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('train', [False, True], ids=['eval', 'train'])
 @pytest.mark.parametrize('group', range(COMPILE_GROUPS))
 def test_torch_compile_equals_eager(group, train):
-    """``torch.compile`` (inductor, static shapes) gives the eager outputs
-    to 1e-4 relative: in eval mode under no_grad, and in train mode with a
-    backward pass (the input's and every parameter's gradients too)."""
-    names = compile_groups()[group]
-    with torch._inductor.config.patch(fallback_random=True):
-        got, expected = compiled_and_eager(names, train)
-    assert_close_compiled(got, expected)
-
-
-def assert_close_compiled(got, expected):
-    """1e-4 relative, elementwise and to the tensor's largest value (a
-    gradient that is zero in exact arithmetic, e.g. of a conv bias before a
-    BN, is rounding noise on both sides)."""
-    assert got.keys() == expected.keys()
-    for what, ref in expected.items():
-        atol = max(1e-5, 1e-4 * ref.abs().max().item())
-        torch.testing.assert_close(got[what], ref, rtol=1e-4, atol=atol,
-                                   msg=lambda m, what=what: f'{what}: {m}')
+    """``torch.compile`` (inductor, static shapes) gives the eager results:
+    in eval mode under no_grad, and in train mode with a backward pass (the
+    input's and every parameter's gradients too)."""
+    assert_compiled_like_eager(compile_groups()[group], train)
 
 
 def test_compile_groups_hold_every_block_once():
@@ -624,14 +610,12 @@ def test_compile_groups_hold_every_block_once():
 @pytest.mark.parametrize('name', sorted(COMPILE_UNSUPPORTED))
 def test_torch_compile_unsupported_still_fails(name):
     with pytest.raises(AssertionError):
-        with torch._inductor.config.patch(fallback_random=True):
-            for train in (False, True):
-                assert_close_compiled(*compiled_and_eager([name], train))
+        for train in (False, True):
+            assert_compiled_like_eager([name], train)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('pair', sorted(COMPILE_APART))
 def test_torch_compile_apart_still_fails_together(pair):
     with pytest.raises(AssertionError):
-        with torch._inductor.config.patch(fallback_random=True):
-            assert_close_compiled(*compiled_and_eager(list(pair), True))
+        assert_compiled_like_eager(list(pair), True)
