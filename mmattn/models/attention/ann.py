@@ -14,6 +14,7 @@ from torch import Tensor
 
 from mmattn.registry import MODELS
 from ..utils import positive_int, reduced_channels
+from ._gates import adaptive_avg_pool2d_matmul
 from ._sdpa import softmax_attention, tokens
 from .base import AttentionBlock, Paper
 
@@ -28,18 +29,6 @@ PAPER = Paper(
     'a non-local block on GPU with 28× less GPU memory')
 
 
-def _pool_matrix(size: int, bins: int, like: Tensor) -> Tensor:
-    """bins×size matrix of ``AdaptiveAvgPool1d(bins)`` on ``size`` inputs
-    (bin i averages ``[floor(i·size/bins), ceil((i+1)·size/bins))``), built
-    in Python so that an ONNX export holds it as a constant."""
-    rows = []
-    for i in range(bins):
-        start, end = i * size // bins, -(-(i + 1) * size // bins)
-        rows.append([1. / (end - start) if start <= j < end else 0.
-                     for j in range(size)])
-    return torch.tensor(rows, dtype=like.dtype, device=like.device)
-
-
 def pyramid_pool(x: Tensor, scales: Sequence[int]) -> Tensor:
     """``AdaptiveAvgPool2d(s)`` for each scale, flattened and concatenated:
     N×C×H×W -> N×C×Σs².
@@ -48,9 +37,8 @@ def pyramid_pool(x: Tensor, scales: Sequence[int]) -> Tensor:
     to ONNX for any H, W (``AdaptiveAvgPool2d`` exports only when the
     output size divides the input size).
     """
-    h, w = x.shape[-2:]
-    return torch.cat([(_pool_matrix(h, s, x) @ x @ _pool_matrix(w, s, x).T)
-                      .flatten(2) for s in scales], dim=2)
+    return torch.cat([adaptive_avg_pool2d_matmul(x, (s, s)).flatten(2)
+                      for s in scales], dim=2)
 
 
 class _PyramidAttention(AttentionBlock):

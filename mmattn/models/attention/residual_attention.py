@@ -7,7 +7,7 @@ Official code consulted: https://github.com/fwang91/residual-attention-network
 """
 from typing import Tuple
 
-import torch.nn.functional as F
+import torch
 from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
@@ -159,5 +159,24 @@ class PreActBottleneck(nn.Module):
 
 
 def _resize(x: Tensor, size: Tuple[int, int]) -> Tensor:
-    """Caffe's ``Interp``: bilinear with the corners aligned."""
-    return F.interpolate(x, size=size, mode='bilinear', align_corners=True)
+    """Caffe's ``Interp``: bilinear with the corners aligned, as
+    ``A_h @ x @ A_wᵀ`` with the two interpolation matrices (the numbers of
+    ``F.interpolate(..., 'bilinear', align_corners=True)``; torch 2.13's
+    inductor miscompiles the backward of that op in graphs with other
+    blocks)."""
+    return _interp_matrix(size[0], x.shape[2], x) @ x @ _interp_matrix(
+        size[1], x.shape[3], x).transpose(0, 1)
+
+
+def _interp_matrix(out_size: int, in_size: int, like: Tensor) -> Tensor:
+    """out_size×in_size weights of 1-d linear interpolation with the end
+    points aligned: output ``j`` reads input position
+    ``j (in_size - 1) / (out_size - 1)``."""
+    scale = (in_size - 1) / max(out_size - 1, 1)
+    pos = torch.arange(out_size, device=like.device) * scale
+    low = pos.floor().long()
+    frac = (pos - low).to(like.dtype)[:, None]
+    high = (low + 1).clamp(max=in_size - 1)
+    index = torch.arange(in_size, device=like.device)
+    return (index == low[:, None]).to(like.dtype) * (1 - frac) + \
+        (index == high[:, None]).to(like.dtype) * frac
