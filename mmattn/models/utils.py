@@ -1,15 +1,57 @@
 """Small helpers that more than one model file needs."""
 
 
+def _is_int(value):
+    """Whether ``value`` is an int and not a bool (``True`` is no count)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_at_least(value, minimum, name, what):
+    if not _is_int(value) or value < minimum:
+        raise ValueError(f'{name} must be {what}, got {value!r}')
+    return value
+
+
 def positive_int(value, name):
     """``value`` if it is a positive int (``True`` is not a count).
 
     Raises:
         ValueError: naming ``name`` otherwise.
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f'{name} must be a positive int, got {value!r}')
+    return _int_at_least(value, 1, name, 'a positive int')
+
+
+def non_negative_int(value, name):
+    """``value`` if it is an int >= 0 (a number of optional layers).
+
+    Raises:
+        ValueError: naming ``name`` otherwise.
+    """
+    return _int_at_least(value, 0, name, 'an int >= 0')
+
+
+def odd_kernel_size(value, name='kernel_size'):
+    """``value`` if it is a positive odd int: a kernel centred on its pixel.
+
+    Raises:
+        ValueError: naming ``name`` otherwise.
+    """
+    if _int_at_least(value, 1, name, 'a positive odd int') % 2 == 0:
+        raise ValueError(f'{name} must be a positive odd int, got {value!r}')
     return value
+
+
+def check_ratio(ratio):
+    """``ratio`` if it is an int reduction >= 1 or a float in (0, 1].
+
+    Raises:
+        ValueError: naming ``ratio`` otherwise.
+    """
+    if not (isinstance(ratio, float) and 0 < ratio <= 1
+            or _is_int(ratio) and ratio >= 1):
+        raise ValueError(f'ratio must be an int reduction >= 1 or a float '
+                         f'in (0, 1], got {ratio!r}')
+    return ratio
 
 
 def is_pretrained(init_cfg):
@@ -41,14 +83,9 @@ def reduced_channels(in_channels, ratio, min_channels=0, divisor=1):
             leave no channels.
     """
     positive_int(in_channels, 'in_channels')
-    if isinstance(ratio, float) and 0 < ratio <= 1:
-        width = in_channels * ratio
-    elif isinstance(ratio, int) and not isinstance(ratio, bool) \
-            and ratio >= 1:
-        width = in_channels / ratio
-    else:
-        raise ValueError(f'ratio must be an int reduction >= 1 or a float '
-                         f'in (0, 1], got {ratio!r}')
+    check_ratio(ratio)
+    width = in_channels * ratio if isinstance(ratio, float) \
+        else in_channels / ratio
     if divisor > 1:
         return make_divisible(width, divisor, max(min_channels, divisor))
     width = max(int(width), min_channels)
@@ -91,7 +128,7 @@ def positive_pair(value, name):
         ValueError: naming ``name`` for anything else.
     """
     def ok(v):
-        return isinstance(v, int) and not isinstance(v, bool) and v > 0
+        return _is_int(v) and v > 0
 
     if ok(value):
         return value, value

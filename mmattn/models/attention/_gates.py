@@ -1,5 +1,5 @@
-"""Pieces that several attention blocks share: pooled descriptors and the
-channel-gate MLP.
+"""Pieces that several attention blocks share: pooled descriptors, the
+channel-gate MLP and the batch check of a BatchNorm on pooled descriptors.
 
 Nothing here is registered; blocks import these and build their gate
 activation with mmcv's ``build_activation_layer`` from a ``gate_cfg`` such as
@@ -14,7 +14,11 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_norm_layer
+from mmengine.dist import get_world_size
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ..utils import positive_int
 
 
 def global_avg_pool(x: torch.Tensor) -> torch.Tensor:
@@ -117,12 +121,41 @@ class ChannelMLP(nn.Sequential):
                  norm_cfg: Optional[dict] = None,
                  bias: bool = True):
         super().__init__()
-        if not isinstance(hidden_channels, int) or hidden_channels < 1:
-            raise ValueError(f'hidden_channels must be a positive int, '
-                             f'got {hidden_channels!r}')
+        positive_int(hidden_channels, 'hidden_channels')
         out_channels = out_channels or in_channels
         self.fc1 = nn.Conv2d(in_channels, hidden_channels, 1, bias=bias)
         if norm_cfg is not None:
             self.norm = build_norm_layer(norm_cfg, hidden_channels)[1]
         self.act = build_activation_layer(act_cfg)
         self.fc2 = nn.Conv2d(hidden_channels, out_channels, 1, bias=bias)
+
+
+def check_pooled_batch(block: nn.Module, norm: nn.Module, x: torch.Tensor):
+    """Refuse a batch of one where ``norm`` normalises pooled descriptors.
+
+    A BatchNorm over N×C×1×1 pooled vectors (SRM's, BAM's, SK's, the pooled
+    branch of bilinear attention, GE-θ's global gather) has one value per
+    channel at batch 1, and PyTorch stops in training with "Expected more
+    than 1 value per channel", naming neither the block nor a fix. This
+    check stops first, with one line that names both. A SyncBN in a run of
+    two or more processes normalises over all of them and passes; so does
+    any norm that is not a BatchNorm (GN), and a BatchNorm in eval mode.
+
+    Args:
+        block (nn.Module): The block, named in the message.
+        norm (nn.Module): Its norm over the pooled descriptors.
+        x (Tensor): The block's N×C×H×W input.
+
+    Raises:
+        ValueError: at batch 1 when ``norm`` is a BatchNorm in training.
+    """
+    if norm.training and x.shape[0] == 1 and isinstance(norm, _BatchNorm) \
+            and not (isinstance(norm, nn.SyncBatchNorm)
+                     and get_world_size() > 1):
+        name = type(block).__name__
+        raise ValueError(
+            f'{name} cannot train on a batch of 1 per GPU: its BatchNorm '
+            f'normalises pooled N×C×1×1 vectors over the batch (as in the '
+            f'official code). Use norm_cfg=dict(type=\'SyncBN\') with 2 or '
+            f'more GPUs, norm_cfg=dict(type=\'GN\', num_groups=...), or 2 or '
+            f'more images per GPU.')

@@ -15,7 +15,7 @@ from typing import Iterator, Optional, Tuple
 import torch
 from torch import Tensor
 
-from ..utils import positive_int
+from ..utils import odd_kernel_size, positive_int
 
 
 def window_arguments(kernel_size: int, window_size: Optional[int], stride: int,
@@ -28,11 +28,8 @@ def window_arguments(kernel_size: int, window_size: Optional[int], stride: int,
         ValueError: naming the argument: the window size must be a positive
             odd int, stride 1 or 2, dilation a positive int.
     """
-    size = kernel_size if window_size is None else window_size
-    name = 'kernel_size' if window_size is None else 'window_size'
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1 \
-            or size % 2 == 0:
-        raise ValueError(f'{name} must be a positive odd int, got {size!r}')
+    size = odd_kernel_size(kernel_size) if window_size is None \
+        else odd_kernel_size(window_size, 'window_size')
     if isinstance(stride, bool) or stride not in (1, 2):
         raise ValueError(f'stride must be 1 or 2, got {stride!r}')
     return size, stride, positive_int(dilation, 'dilation')

@@ -13,7 +13,8 @@ from mmcv.cnn import ConvModule
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..utils import reduced_channels
+from ..utils import positive_int, reduced_channels
+from ._gates import adaptive_avg_pool2d_matmul
 from ._sdpa import softmax_attention, tokens
 from .base import AttentionBlock, Paper
 
@@ -28,18 +29,6 @@ PAPER = Paper(
     'a non-local block on GPU with 28× less GPU memory')
 
 
-def _pool_matrix(size: int, bins: int, like: Tensor) -> Tensor:
-    """bins×size matrix of ``AdaptiveAvgPool1d(bins)`` on ``size`` inputs
-    (bin i averages ``[floor(i·size/bins), ceil((i+1)·size/bins))``), built
-    in Python so that an ONNX export holds it as a constant."""
-    rows = []
-    for i in range(bins):
-        start, end = i * size // bins, -(-(i + 1) * size // bins)
-        rows.append([1. / (end - start) if start <= j < end else 0.
-                     for j in range(size)])
-    return torch.tensor(rows, dtype=like.dtype, device=like.device)
-
-
 def pyramid_pool(x: Tensor, scales: Sequence[int]) -> Tensor:
     """``AdaptiveAvgPool2d(s)`` for each scale, flattened and concatenated:
     N×C×H×W -> N×C×Σs².
@@ -48,9 +37,8 @@ def pyramid_pool(x: Tensor, scales: Sequence[int]) -> Tensor:
     to ONNX for any H, W (``AdaptiveAvgPool2d`` exports only when the
     output size divides the input size).
     """
-    h, w = x.shape[-2:]
-    return torch.cat([(_pool_matrix(h, s, x) @ x @ _pool_matrix(w, s, x).T)
-                      .flatten(2) for s in scales], dim=2)
+    return torch.cat([adaptive_avg_pool2d_matmul(x, (s, s)).flatten(2)
+                      for s in scales], dim=2)
 
 
 class _PyramidAttention(AttentionBlock):
@@ -63,12 +51,12 @@ class _PyramidAttention(AttentionBlock):
     def __init__(self, in_channels, low_channels, ratio, pool_scales,
                  share_key_query, norm_cfg, act_cfg, init_cfg):
         super().__init__(in_channels, init_cfg)
-        if not pool_scales or any(
-                not isinstance(s, int) or s < 1 for s in pool_scales):
-            raise ValueError(f'pool_scales must be positive ints, '
+        if not pool_scales:
+            raise ValueError(f'pool_scales must hold one or more scales, '
                              f'got {pool_scales!r}')
-        self.in_channels = in_channels
-        self.pool_scales = tuple(pool_scales)
+        self.pool_scales = tuple(
+            positive_int(s, f'pool_scales[{i}]')
+            for i, s in enumerate(pool_scales))
         self.channels = reduced_channels(in_channels, ratio)
         low_channels = low_channels or in_channels
         self.key_project = ConvModule(
@@ -79,15 +67,10 @@ class _PyramidAttention(AttentionBlock):
                        act_cfg=act_cfg)
         self.value_project = nn.Conv2d(low_channels, self.channels, 1)
         self.out_project = nn.Conv2d(self.channels, in_channels, 1)
-        self._zero_out_project()
+        self.reset_parameters()
 
-    def init_weights(self):
-        """Zeroes ``out_project`` again after a host's init."""
-        super().init_weights()
-        if self.init_cfg is None:
-            self._zero_out_project()
-
-    def _zero_out_project(self):
+    def reset_parameters(self):
+        """The official ``W``: ``out_project`` at zero."""
         nn.init.zeros_(self.out_project.weight)
         nn.init.zeros_(self.out_project.bias)
 

@@ -12,7 +12,7 @@ from mmcv.cnn import build_norm_layer
 from torch import nn
 
 from mmattn.registry import MODELS
-from ..utils import reduced_channels
+from ..utils import positive_int, reduced_channels
 from .base import AttentionBlock, Paper
 
 
@@ -77,13 +77,9 @@ class AttentionGate(AttentionBlock):
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
         inter = reduced_channels(in_channels, ratio, min_channels=1)
-        gating_channels = gating_channels or in_channels
-        for name, value in (('gating_channels', gating_channels),
-                            ('sub_sample', sub_sample)):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f'{name} must be a positive int, '
-                                 f'got {value!r}')
-        self.sub_sample = sub_sample
+        gating_channels = in_channels if gating_channels is None else \
+            positive_int(gating_channels, 'gating_channels')
+        self.sub_sample = positive_int(sub_sample, 'sub_sample')
         self.theta = nn.Conv2d(
             in_channels, inter, sub_sample, stride=sub_sample, bias=False)
         self.phi = nn.Conv2d(gating_channels, inter, 1)

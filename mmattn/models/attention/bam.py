@@ -9,8 +9,9 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import Tensor, nn
 
 from mmattn.registry import MODELS
-from mmattn.models.utils import reduced_channels
-from ._gates import ChannelMLP, global_avg_pool
+from mmattn.models.utils import (non_negative_int, positive_int,
+                                 reduced_channels)
+from ._gates import ChannelMLP, check_pooled_batch, global_avg_pool
 from .base import AttentionBlock, Paper
 
 FUSIONS = ('mul', 'add')
@@ -32,14 +33,14 @@ class BAM(AttentionBlock):
     end of each branch; the code (followed here) has none there. The official
     channel branch pools with a window of the input's height, which is the
     global mean only for square inputs; here it is the global mean for any
-    size. Its BN normalises N×C/r pooled vectors over the batch, so like any
-    BN on pooled descriptors it needs more than one sample in training mode.
+    size. Its BN sees N×C/r pooled vectors, as in the official code, so it
+    cannot train at batch 1; a GN through ``norm_cfg`` can.
 
     The paper places BAM once per stage, at the end of stages 1-3 of a
     ResNet (where the feature map is about to be down-sampled). mmdet's
     ResNet ``plugins`` insert a block in every residual block of a stage, so
-    that placement cannot be expressed by a plug-in position; the configs in
-    ``configs/attention`` use every block of the chosen stages instead.
+    that placement cannot be expressed by a plug-in position; the configs
+    use every block of the chosen stages instead.
 
     Args:
         in_channels (int): Channels of the input.
@@ -85,14 +86,9 @@ class BAM(AttentionBlock):
         if fusion not in FUSIONS:
             raise ValueError(f'fusion must be one of {FUSIONS}, '
                              f'got {fusion!r}')
-        if not isinstance(dilation, int) or dilation < 1:
-            raise ValueError(f'dilation must be a positive int, '
-                             f'got {dilation!r}')
-        if not isinstance(num_dilated_convs, int) or num_dilated_convs < 0:
-            raise ValueError(f'num_dilated_convs must be an int >= 0, '
-                             f'got {num_dilated_convs!r}')
+        positive_int(dilation, 'dilation')
+        non_negative_int(num_dilated_convs, 'num_dilated_convs')
         hidden = reduced_channels(in_channels, ratio)
-        self.in_channels = in_channels
         self.fusion = fusion
         self.channel_mlp = ChannelMLP(
             in_channels, hidden, norm_cfg=norm_cfg, act_cfg=act_cfg)
@@ -105,6 +101,7 @@ class BAM(AttentionBlock):
         self.spatial_branch = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
+        check_pooled_batch(self, self.channel_mlp.norm, x)
         channel = self.channel_mlp(global_avg_pool(x))
         spatial = self.spatial_branch(x)
         logits = channel * spatial if self.fusion == 'mul' \

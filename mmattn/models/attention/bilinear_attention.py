@@ -13,7 +13,7 @@ from torch import nn
 
 from mmattn.registry import MODELS
 from ..utils import reduced_channels
-from ._gates import global_avg_pool
+from ._gates import check_pooled_batch, global_avg_pool
 from .base import AttentionBlock, Paper
 
 
@@ -38,9 +38,9 @@ class BilinearAttention(AttentionBlock):
     embedding of its global average (1×1 conv + BN + ReLU to C); the sigmoid
     of the product gates the input point-wise.
 
-    Cost grows with m^2: at C = 2048 the two embeddings have 8256 input
-    channels (about 34M parameters per block). The BN of the pooled branch
-    normalises over the batch, so it needs more than one sample in training.
+    Cost grows with m^2: both embeddings read the m(m+1)/2 products. The BN
+    of the pooled branch sees N×C pooled vectors, as in the official code,
+    so it cannot train at batch 1; a GN through ``norm_cfg`` can.
 
     Args:
         in_channels (int): Channels of the input.
@@ -87,6 +87,7 @@ class BilinearAttention(AttentionBlock):
                                       act_cfg)
 
     def forward(self, x):
+        check_pooled_batch(self, self.channel[1], x)
         y = self.reduce(x)
         bilinear = y[:, self.rows] * y[:, self.cols]  # N×m(m+1)/2×H×W
         att = self.embed(bilinear) * self.channel(global_avg_pool(bilinear))

@@ -11,7 +11,7 @@ from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 
 from mmattn.registry import MODELS
-from mmattn.models.utils import reduced_channels
+from mmattn.models.utils import odd_kernel_size, reduced_channels
 from ._gates import ChannelMLP, global_avg_pool, global_max_pool, z_pool
 from .base import AttentionBlock, Paper
 
@@ -28,16 +28,14 @@ class CBAM(AttentionBlock):
     - the spatial gate's 7×7 conv has no bias and is followed by a
       BatchNorm (momentum 0.01 in PyTorch's convention), which the paper does
       not mention;
-    - that BatchNorm's weight and bias start at 0 (set in the constructor
-      and again in ``init_weights``), as the official ResNet init does, so
-      the spatial gate starts as the constant 0.5 and the block does not
-      start as the identity;
+    - that BatchNorm's weight and bias start at 0, as the official ResNet
+      init does, so the spatial gate starts as the constant 0.5 and the
+      block does not start as the identity;
     - the MLP's layers have biases.
 
     The channel pool concatenates the max first, then the mean, as the
-    official ``ChannelPool``. Pools are global means and maxes over H and W,
-    so any input size works (the official code pools with a kernel of the
-    input size, which is the same thing).
+    official ``ChannelPool``. Pools are global means and maxes over H and W
+    (the official code pools with a kernel of the input size).
 
     Args:
         in_channels (int): Channels of the input.
@@ -80,20 +78,18 @@ class CBAM(AttentionBlock):
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
         hidden = reduced_channels(in_channels, ratio)
-        self.in_channels = in_channels
         self.channel_mlp = ChannelMLP(in_channels, hidden, act_cfg=act_cfg)
         self.spatial = spatial
         if spatial:
-            self.spatial_gate = SpatialGate(kernel_size, norm_cfg)
-            # At construction too, for standalone use without init_weights.
-            self.spatial_gate.zero_init_norm()
+            self.spatial_gate = SpatialGate(kernel_size, norm_cfg,
+                                            zero_init=True)
+        self.reset_parameters()
 
-    def init_weights(self):
-        """The official init of the spatial gate: its norm's weight and bias
-        are zero (``model_resnet.py``), so the gate starts at σ(0) = 0.5."""
-        super().init_weights()
+    def reset_parameters(self):
+        """The official init of the spatial gate (``model_resnet.py``): its
+        norm's weight and bias are zero, so it starts at σ(0) = 0.5."""
         if self.spatial:
-            self.spatial_gate.zero_init_norm()
+            self.spatial_gate.reset_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
         logits = self.channel_mlp(global_avg_pool(x)) + \
@@ -112,21 +108,25 @@ class SpatialGate(nn.Sequential):
     Args:
         kernel_size (int): Odd kernel size of the conv.
         norm_cfg (dict, optional): Norm after the conv; None for none.
+        zero_init (bool): Whether :meth:`reset_parameters` zeroes the norm's
+            weight and bias (CBAM's official init) rather than keeping
+            PyTorch's (Triplet Attention's). Defaults to False.
     """
 
-    def __init__(self, kernel_size: int, norm_cfg: Optional[dict]):
-        if not isinstance(kernel_size, int) or kernel_size < 1 \
-                or kernel_size % 2 == 0:
-            raise ValueError(
-                f'kernel_size must be a positive odd int, got {kernel_size!r}')
+    def __init__(self,
+                 kernel_size: int,
+                 norm_cfg: Optional[dict],
+                 zero_init: bool = False):
+        odd_kernel_size(kernel_size)
         super().__init__()
+        self.zero_init = zero_init
         self.conv = nn.Conv2d(
             2, 1, kernel_size, padding=kernel_size // 2, bias=False)
         if norm_cfg is not None:
             self.norm = build_norm_layer(norm_cfg, 1)[1]
 
-    def zero_init_norm(self):
-        """Zero the norm's affine weight and bias (CBAM's official init)."""
-        if hasattr(self, 'norm'):
+    def reset_parameters(self):
+        """With ``zero_init``, the norm's affine weight and bias are zero."""
+        if self.zero_init and hasattr(self, 'norm'):
             nn.init.zeros_(self.norm.weight)
             nn.init.zeros_(self.norm.bias)

@@ -14,6 +14,7 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import Tensor, nn
 
 from mmattn.registry import MODELS
+from ..utils import odd_kernel_size, positive_int
 from .base import AttentionBlock, Paper
 
 
@@ -78,20 +79,11 @@ class CondConv(AttentionBlock):
                  act_cfg: Optional[dict] = dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
-        if not isinstance(groups, int) or groups < 1 or in_channels % groups:
-            raise ValueError(f'groups must be a positive int dividing '
-                             f'in_channels={in_channels}, got {groups!r}')
-        if not isinstance(num_experts, int) or num_experts < 1:
-            raise ValueError(f'num_experts must be a positive int, '
-                             f'got {num_experts!r}')
-        if not isinstance(kernel_size, int) or kernel_size < 1 \
-                or kernel_size % 2 == 0:
-            raise ValueError(f'kernel_size must be a positive odd int, '
-                             f'got {kernel_size!r}')
-        self.in_channels = in_channels
+        if in_channels % positive_int(groups, 'groups'):
+            raise ValueError(f'groups must divide in_channels={in_channels}, '
+                             f'got {groups!r}')
+        positive_int(num_experts, 'num_experts')
+        odd_kernel_size(kernel_size)
         self.groups = groups
         self.kernel_size = kernel_size
         self.routing = nn.Linear(in_channels, num_experts)
@@ -104,20 +96,15 @@ class CondConv(AttentionBlock):
             if norm_cfg is not None else nn.Identity()
         self.act = build_activation_layer(act_cfg) \
             if act_cfg is not None else nn.Identity()
-        self.reset_experts()
+        self.reset_parameters()
 
-    def reset_experts(self):
+    def reset_parameters(self):
         """Each expert ~ N(0, 2 / fan_out) like a conv of its own, biases 0."""
         for expert in self.weight:
             nn.init.kaiming_normal_(
                 expert, mode='fan_out', nonlinearity='relu')
         if self.bias is not None:
             nn.init.zeros_(self.bias)
-
-    def init_weights(self):
-        super().init_weights()
-        if self.init_cfg is None:
-            self.reset_experts()
 
     def routing_weights(self, x: Tensor) -> Tensor:
         """N×K routing weights in (0, 1)."""

@@ -25,9 +25,9 @@ class CoordAttention(AttentionBlock):
     ``a_h`` (C×H×1) and ``a_w`` (C×1×W).
 
     Pooling uses ``mean`` rather than the official
-    ``AdaptiveAvgPool2d((None, 1))`` (the same numbers), so the block exports
-    to ONNX. Layer names are the official ``CoordAtt``'s (``conv1``, ``bn1``,
-    ``conv_h``, ``conv_w``), so its weights load unchanged.
+    ``AdaptiveAvgPool2d((None, 1))``, so the block exports to ONNX. Layer
+    names are the official ``CoordAtt``'s (``conv1``, ``bn1``, ``conv_h``,
+    ``conv_w``).
 
     In the official MobileNetV2 the block sits after the depthwise 3×3 conv
     of each inverted residual block (with its expanded width); the analogue
@@ -77,7 +77,6 @@ class CoordAttention(AttentionBlock):
         super().__init__(in_channels, init_cfg)
         hidden = reduced_channels(in_channels, ratio,
                                   min_channels=min_channels)
-        self.in_channels = in_channels
         self.conv1 = nn.Conv2d(in_channels, hidden, 1)
         self.bn1 = build_norm_layer(norm_cfg, hidden)[1]
         self.act = build_activation_layer(act_cfg)

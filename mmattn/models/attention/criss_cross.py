@@ -15,6 +15,7 @@ from mmcv.cnn import Scale
 from torch import Tensor
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
 from .base import AttentionBlock, Paper
 
 
@@ -35,18 +36,15 @@ class CrissCross(AttentionBlock):
     once at the end. Memory is O(HW·(H+W)) plus the C-channel maps, and no
     HW×HW tensor exists. Against mmcv's einsum version this avoids the
     concatenated and softmaxed copies of the logits and every transposed
-    copy of the values (see :meth:`criss_cross` and the measured figures in
-    ``configs/attention/README.md``).
+    copy of the values (see :meth:`criss_cross`).
 
     Names and layout are mmcv's ``CrissCrossAttention`` (``query_conv``,
-    ``key_conv``, ``value_conv``, ``gamma.scale``): its state dicts load
-    unchanged and one pass gives its output. mmseg's ``CCHead`` runs that
-    module ``recurrence`` times; here the loop is inside the block, so an
+    ``key_conv``, ``value_conv``, ``gamma.scale``). mmseg's ``CCHead`` runs
+    that module ``recurrence`` times; here the loop is inside the block, so an
     :class:`~mmattn.AttentionHead` hosting it should use ``recurrence=1``
     (or ``CrissCross(recurrence=1)`` and let the head loop).
 
-    γ starts at 0 (again in :meth:`init_weights`), so the block starts as
-    the identity.
+    γ starts at 0, so the block starts as the identity.
 
     Args:
         in_channels (int): Channels of the input.
@@ -77,17 +75,10 @@ class CrissCross(AttentionBlock):
                  recurrence: int = 2,
                  init_cfg: Optional[dict] = None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
-        if not isinstance(reduction, int) or not 1 <= reduction <= in_channels:
-            raise ValueError(f'reduction must be an int in [1, in_channels], '
-                             f'got {reduction!r}')
-        if not isinstance(recurrence, int) or recurrence < 1:
-            raise ValueError(f'recurrence must be a positive int, '
-                             f'got {recurrence!r}')
-        self.in_channels = in_channels
-        self.recurrence = recurrence
+        if positive_int(reduction, 'reduction') > in_channels:
+            raise ValueError(f'reduction must be at most in_channels='
+                             f'{in_channels}, got {reduction!r}')
+        self.recurrence = positive_int(recurrence, 'recurrence')
         qk_channels = in_channels // reduction
         self.query_conv = nn.Conv2d(in_channels, qk_channels, 1)
         self.key_conv = nn.Conv2d(in_channels, qk_channels, 1)
@@ -95,11 +86,9 @@ class CrissCross(AttentionBlock):
         self.gamma = Scale(0.)
         self.chunks = 8
 
-    def init_weights(self):
-        """Zeroes γ again after a host's init."""
-        super().init_weights()
-        if self.init_cfg is None:
-            nn.init.zeros_(self.gamma.scale)
+    def reset_parameters(self):
+        """γ at zero: the block starts as the identity."""
+        nn.init.zeros_(self.gamma.scale)
 
     def forward(self, x: Tensor) -> Tensor:
         for _ in range(self.recurrence):
@@ -114,7 +103,9 @@ class CrissCross(AttentionBlock):
         columns whose operands BLAS reads in place (strided), with no
         transposed copies of the C-channel values. The column term is
         accumulated into the row term in ``self.chunks`` (8) slices of
-        columns, so it never holds a second full-size output.
+        columns, so it never holds a second full-size output. Under
+        ``torch.compile`` it is one slice: inductor plans the buffers
+        itself, and each slice would be a kernel of its own.
         """
         n, c, h, w = x.shape
         convs = (self.query_conv, self.key_conv, self.value_conv)
@@ -134,7 +125,8 @@ class CrissCross(AttentionBlock):
         col = col.sub_(shift.transpose(1, 2).unsqueeze(-1)).exp_()
         total = row.sum(-1) + col.sum(-1).transpose(1, 2)  # n, h, w
         out = row @ v  # [n, h, w, :] = Σ_j row[n, h, w, j] v[n, h, j, :]
-        step = -(-w // self.chunks)
+        chunks = 1 if torch.compiler.is_compiling() else self.chunks
+        step = -(-w // chunks)
         for s in range(0, w, step):  # += Σ_i col[n, w, h, i] v[n, i, w, :]
             part = col[:, s:s + step] @ v[:, :, s:s + step].transpose(1, 2)
             out[:, :, s:s + step] += part.transpose(1, 2)

@@ -14,6 +14,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
 from ._sdpa import softmax_attention, tokens
 from .base import AttentionBlock, Paper
 
@@ -29,22 +30,13 @@ PAPER = Paper(
 
 class _Residual(AttentionBlock):
     """``x + gamma · attend(x)`` with ``gamma`` (the official name) starting
-    at 0, again in :meth:`init_weights`: identity at init."""
+    at 0: identity at init."""
     paper = PAPER
     identity_at_init = True
 
-    def __init__(self, in_channels: int, init_cfg: Optional[dict] = None):
-        super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
-        self.in_channels = in_channels
-
-    def init_weights(self):
-        """Zeroes ``gamma`` again after a host's init."""
-        super().init_weights()
-        if self.init_cfg is None and hasattr(self, 'gamma'):
-            nn.init.zeros_(self.gamma)
+    def reset_parameters(self):
+        """``gamma`` at zero: the block starts as the identity."""
+        nn.init.zeros_(self.gamma)
 
     def forward(self, x: Tensor) -> Tensor:
         return x + self.gamma * self.attend(x)
@@ -60,11 +52,9 @@ class PAM(_Residual):
     built, in the forward nor the backward pass: the product runs on
     ``scaled_dot_product_attention``
     (:func:`~mmattn.models.attention._sdpa.softmax_attention`), which
-    streams over the keys. Its fused kernel needs equal widths, so Q and K
-    are zero-padded to the width of V (exact; more multiply-adds for the
-    logits, see ``configs/attention/README.md`` for the measured time).
-    Names are the official ones (``query_conv``, ``key_conv``,
-    ``value_conv``, ``gamma``), so official weights load.
+    streams over the keys. Its fused kernel needs equal widths, so V is cut
+    into heads of the Q and K width that all share Q and K. Names are the
+    official ones (``query_conv``, ``key_conv``, ``value_conv``, ``gamma``).
 
     Args:
         in_channels (int): Channels of the input.
@@ -84,14 +74,15 @@ class PAM(_Residual):
                  reduction: int = 8,
                  init_cfg: Optional[dict] = None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(reduction, int) or not 1 <= reduction <= in_channels:
-            raise ValueError(f'reduction must be an int in [1, in_channels], '
-                             f'got {reduction!r}')
+        if positive_int(reduction, 'reduction') > in_channels:
+            raise ValueError(f'reduction must be at most in_channels='
+                             f'{in_channels}, got {reduction!r}')
         qk_channels = in_channels // reduction
         self.query_conv = nn.Conv2d(in_channels, qk_channels, 1)
         self.key_conv = nn.Conv2d(in_channels, qk_channels, 1)
         self.value_conv = nn.Conv2d(in_channels, in_channels, 1)
-        self.gamma = nn.Parameter(torch.zeros(1))
+        self.gamma = nn.Parameter(torch.empty(1))
+        self.reset_parameters()
 
     def attend(self, x: Tensor) -> Tensor:
         """The attention term, without γ and the residual."""
@@ -125,7 +116,8 @@ class CAM(_Residual):
 
     def __init__(self, in_channels: int, init_cfg: Optional[dict] = None):
         super().__init__(in_channels, init_cfg)
-        self.gamma = nn.Parameter(torch.zeros(1))
+        self.gamma = nn.Parameter(torch.empty(1))
+        self.reset_parameters()
 
     def attend(self, x: Tensor) -> Tensor:
         """The attention term, without γ and the residual."""
@@ -164,6 +156,11 @@ class DANet(_Residual):
         super().__init__(in_channels, init_cfg)
         self.pam = PAM(in_channels, reduction)
         self.cam = CAM(in_channels)
+
+    def reset_parameters(self):
+        """Both ``gamma`` at zero: the block starts as the identity."""
+        self.pam.reset_parameters()
+        self.cam.reset_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
         return (x + self.pam.gamma * self.pam.attend(x) +

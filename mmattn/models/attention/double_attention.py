@@ -12,7 +12,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..utils import reduced_channels
+from ..utils import positive_int, reduced_channels
 from .base import AttentionBlock, Paper
 
 
@@ -44,6 +44,7 @@ class DoubleAttention(AttentionBlock):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
 
     Example:
+        >>> import torch
         >>> a2 = DoubleAttention(32)
         >>> a2(torch.randn(2, 32, 7, 9)).shape
         torch.Size([2, 32, 7, 9])
@@ -64,11 +65,8 @@ class DoubleAttention(AttentionBlock):
                  init_cfg: Optional[dict] = None):
         super().__init__(in_channels, init_cfg)
         mid = reduced_channels(in_channels, ratio)
-        num_descriptors = mid if num_descriptors is None else num_descriptors
-        if not isinstance(num_descriptors, int) or num_descriptors < 1:
-            raise ValueError(f'num_descriptors must be a positive int, '
-                             f'got {num_descriptors!r}')
-        self.in_channels = in_channels
+        num_descriptors = mid if num_descriptors is None else positive_int(
+            num_descriptors, 'num_descriptors')
         self.conv_a = nn.Conv2d(in_channels, mid, 1)
         self.conv_b = nn.Conv2d(in_channels, num_descriptors, 1)
         self.conv_v = nn.Conv2d(in_channels, num_descriptors, 1)

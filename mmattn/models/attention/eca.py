@@ -11,6 +11,7 @@ import math
 from torch import nn
 
 from mmattn.registry import MODELS
+from ..utils import odd_kernel_size
 from ._gates import global_avg_pool
 from .base import AttentionBlock, Paper
 
@@ -28,16 +29,15 @@ class ECA(AttentionBlock):
     """Efficient Channel Attention: GAP -> 1-d conv across channels -> sigmoid.
 
     No dimensionality reduction: a k-tap conv (no bias) slides over the
-    channel descriptor, so the block has ``k`` parameters.
+    channel descriptor.
 
     Kernel size: the paper derives k from C (:func:`eca_kernel_size`), which
     gives 5, 5, 5, 7 for the four ResNet stages; but the released models set
     it explicitly, and differently: ECA-Net50 ``k_size=[3, 5, 5, 7]``
-    (checkpoint ``eca_resnet50_k3557``, "80 vs. 24.37M" parameters in the
-    abstract), ECA-Net101/152 ``[3, 3, 5, 7]``, the Mask R-CNN ECA-Net50
-    ``k3377`` and the Faster R-CNN ECA-Net50 ``k5``. Pass ``kernel_size`` per
-    stage (one plugin dict per stage in mmdet's ResNet) to reproduce them;
-    leave it None for the formula.
+    (checkpoint ``eca_resnet50_k3557``), ECA-Net101/152 ``[3, 3, 5, 7]``,
+    the Mask R-CNN ECA-Net50 ``k3377`` and the Faster R-CNN ECA-Net50
+    ``k5``. Pass ``kernel_size`` per stage (one plugin dict per stage in
+    mmdet's ResNet) to reproduce them; leave it None for the formula.
 
     Args:
         in_channels (int): Channels of the input.
@@ -73,15 +73,9 @@ class ECA(AttentionBlock):
                  beta=1,
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
         if kernel_size is None:
             kernel_size = eca_kernel_size(in_channels, gamma, beta)
-        if not isinstance(kernel_size, int) or kernel_size < 1 \
-                or kernel_size % 2 == 0:
-            raise ValueError(f'kernel_size must be a positive odd int, '
-                             f'got {kernel_size!r}')
+        odd_kernel_size(kernel_size)
         self.conv = nn.Conv1d(
             1, 1, kernel_size, padding=kernel_size // 2, bias=False)
 

@@ -17,6 +17,7 @@ from mmengine.dist import all_reduce
 from torch import Tensor
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
 from .base import AttentionBlock, Paper
 
 
@@ -105,32 +106,20 @@ class EMAU(AttentionBlock):
                  norm_cfg: dict = dict(type='BN'),
                  init_cfg: Optional[dict] = None):
         super().__init__(in_channels, init_cfg)
-        for name, value in (('in_channels', in_channels),
-                            ('num_bases', num_bases),
-                            ('num_stages', num_stages)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f'{name} must be a positive int, '
-                                 f'got {value!r}')
+        self.num_bases = positive_int(num_bases, 'num_bases')
+        self.num_stages = positive_int(num_stages, 'num_stages')
         if not 0 <= momentum <= 1:
             raise ValueError(f'momentum must be in [0, 1], got {momentum!r}')
-        self.in_channels = in_channels
-        self.num_bases = num_bases
-        self.num_stages = num_stages
         self.momentum = momentum
         self.register_buffer('mu', torch.empty(1, in_channels, num_bases))
         self.conv1 = FixedConv1x1(in_channels, in_channels)
         self.conv2 = nn.Conv2d(in_channels, in_channels, 1, bias=False)
         self.norm = build_norm_layer(norm_cfg, in_channels)[1]
-        self._official_init()
+        self.reset_parameters()
 
-    def init_weights(self):
-        """Re-applies the official init after a host's init."""
-        super().init_weights()
-        if self.init_cfg is None:
-            self._official_init()
-
-    def _official_init(self):
-        """Bases and conv weights ~ N(0, 2 / fan), norm 1 and 0."""
+    def reset_parameters(self):
+        """The official init: bases and conv weights ~ N(0, 2 / fan), norm
+        1 and 0."""
         with torch.no_grad():
             mu = torch.randn_like(self.mu) * math.sqrt(2. / self.num_bases)
             self.mu.copy_(_l2norm(mu, dim=1))

@@ -13,6 +13,7 @@ from mmcv.cnn import ConvModule, build_norm_layer
 from torch import nn
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
 from .base import AttentionBlock, Paper
 
 
@@ -64,11 +65,7 @@ class EncodingContext(AttentionBlock):
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        for name, value in (('in_channels', in_channels),
-                            ('num_codes', num_codes)):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f'{name} must be a positive int, '
-                                 f'got {value!r}')
+        positive_int(num_codes, 'num_codes')
         self.project = ConvModule(
             in_channels, in_channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
         std = (num_codes * in_channels)**-0.5

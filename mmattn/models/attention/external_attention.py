@@ -13,6 +13,7 @@ from mmcv.cnn import build_norm_layer
 from torch import Tensor
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
 from .base import AttentionBlock, Paper
 
 
@@ -69,30 +70,18 @@ class ExternalAttention(AttentionBlock):
                  eps: float = 1e-9,
                  init_cfg: Optional[dict] = None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
-        if not isinstance(memory_size, int) or memory_size <= 0:
-            raise ValueError(f'memory_size must be a positive int, '
-                             f'got {memory_size!r}')
-        self.in_channels = in_channels
-        self.memory_size = memory_size
+        self.memory_size = positive_int(memory_size, 'memory_size')
         self.eps = eps
         self.conv1 = nn.Conv2d(in_channels, in_channels, 1)
         self.linear_0 = nn.Conv1d(in_channels, memory_size, 1, bias=False)
         self.linear_1 = nn.Conv1d(memory_size, in_channels, 1, bias=False)
         self.conv2 = nn.Conv2d(in_channels, in_channels, 1, bias=False)
         self.norm = build_norm_layer(norm_cfg, in_channels)[1]
-        self._official_init()
+        self.reset_parameters()
 
-    def init_weights(self):
-        """Re-applies the official init after a host's (or ``init_cfg``'s)."""
-        super().init_weights()
-        if self.init_cfg is None:
-            self._official_init()
-
-    def _official_init(self):
-        """Convs ~ N(0, 2 / (k·out)), norm 1 and 0, ``M_k`` = ``M_vᵀ``.
+    def reset_parameters(self):
+        """The official init: convs ~ N(0, 2 / (k·out)), norm 1 and 0,
+        ``M_k`` = ``M_vᵀ``.
 
         In the official loop ``linear_1`` is initialised last, in place, on
         the storage it shares with ``linear_0``, so both memories start from

@@ -11,7 +11,7 @@ import math
 import torch
 
 from mmattn.registry import MODELS
-from ..utils import reduced_channels
+from ..utils import positive_pair, reduced_channels
 from ._gates import ChannelMLP, adaptive_avg_pool2d
 from .base import AttentionBlock, Paper
 
@@ -126,10 +126,8 @@ class FcaNet(AttentionBlock):
             raise ValueError(f'in_channels={in_channels} must be a multiple '
                              f'of the {num_freqs} frequencies of '
                              f'freq_sel_method={freq_sel_method!r}')
-        dct_size = (dct_size, dct_size) if isinstance(dct_size, int) \
-            else tuple(dct_size)
-        if len(dct_size) != 2 or any(not isinstance(s, int) or s < 7 or s % 7
-                                     for s in dct_size):
+        dct_size = positive_pair(dct_size, 'dct_size')
+        if any(s % 7 for s in dct_size):
             raise ValueError(f'dct_size must be a multiple of 7 (or a pair '
                              f'of them), got {dct_size!r}')
         self.dct_size = dct_size

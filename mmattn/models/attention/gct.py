@@ -21,7 +21,7 @@ class GCT(AttentionBlock):
     ``s_hat = gamma * s / sqrt(mean_c(s^2) + eps)`` (channel normalisation),
     ``y = x * (1 + tanh(s_hat + beta))``. With ``gamma = beta = 0`` (the
     paper's initialisation) the gate is exactly 1, so the block starts as
-    the identity; :meth:`init_weights` restores that after a host's init.
+    the identity.
 
     The ``'l1'`` mode (``after_relu`` skips the absolute value) is the
     official code's alternative embedding. The official ResNet puts a GCT
@@ -61,20 +61,18 @@ class GCT(AttentionBlock):
                  after_relu=False,
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
         if mode not in ('l1', 'l2'):
             raise ValueError(f"mode must be 'l1' or 'l2', got {mode!r}")
         self.eps = eps
         self.mode = mode
         self.after_relu = after_relu
-        self.alpha = nn.Parameter(torch.ones(1, in_channels, 1, 1))
-        self.gamma = nn.Parameter(torch.zeros(1, in_channels, 1, 1))
-        self.beta = nn.Parameter(torch.zeros(1, in_channels, 1, 1))
+        self.alpha = nn.Parameter(torch.empty(1, in_channels, 1, 1))
+        self.gamma = nn.Parameter(torch.empty(1, in_channels, 1, 1))
+        self.beta = nn.Parameter(torch.empty(1, in_channels, 1, 1))
+        self.reset_parameters()
 
-    def init_weights(self):
-        super().init_weights()
+    def reset_parameters(self):
+        """The paper's init: ``alpha = 1``, ``gamma = beta = 0``."""
         nn.init.ones_(self.alpha)
         nn.init.zeros_(self.gamma)
         nn.init.zeros_(self.beta)

@@ -13,8 +13,10 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
 
 from mmattn.registry import MODELS
-from ..utils import reduced_channels
-from ._gates import ChannelMLP, adaptive_avg_pool2d, global_avg_pool
+from ..utils import (check_ratio, non_negative_int, positive_int,
+                     reduced_channels)
+from ._gates import (ChannelMLP, adaptive_avg_pool2d, check_pooled_batch,
+                     global_avg_pool)
 from .base import AttentionBlock, Paper
 
 
@@ -41,8 +43,8 @@ class GE(AttentionBlock):
     input size, sigmoid, and a product with the input. ``extent=0`` without
     parameters but with the MLP is SE.
 
-    The global BN variants normalise N×C×1×1 maps, so like SE-style BNs they
-    need more than one sample in training mode.
+    The global gather's BN sees N×C×1×1 maps, as in the official prototxt,
+    so it cannot train at batch 1; a GN through ``norm_cfg`` can.
 
     Args:
         in_channels (int): Channels of the input.
@@ -87,23 +89,12 @@ class GE(AttentionBlock):
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
-        if use_mlp:
-            hidden = reduced_channels(in_channels, ratio)
-        elif not (isinstance(ratio, int) and ratio >= 1 or
-                  isinstance(ratio, float) and 0 < ratio <= 1):
-            # unused without the MLP, but a bad value is still reported
-            raise ValueError(f'ratio must be an int reduction >= 1 or a '
-                             f'float in (0, 1], got {ratio!r}')
-        if not isinstance(extent, int) or extent < 0 or \
-                (extent and extent & (extent - 1)) or extent == 1:
+        # unused without the MLP, but a bad value is still reported
+        check_ratio(ratio)
+        if non_negative_int(extent, 'extent') == 1 or extent & (extent - 1):
             raise ValueError(f'extent must be 0 (global) or a power of two '
                              f'>= 2, got {extent!r}')
-        if not isinstance(feat_size, int) or feat_size <= 0:
-            raise ValueError(f'feat_size must be a positive int, '
-                             f'got {feat_size!r}')
+        positive_int(feat_size, 'feat_size')
         self.extent = extent
         self.feat_size = (feat_size, feat_size)
         self.gather = None
@@ -111,7 +102,8 @@ class GE(AttentionBlock):
             self.gather = self._gather_convs(in_channels, extent, feat_size,
                                              norm_cfg, act_cfg, use_mlp)
         self.mlp = ChannelMLP(
-            in_channels, hidden, act_cfg=act_cfg) if use_mlp else None
+            in_channels, reduced_channels(in_channels, ratio),
+            act_cfg=act_cfg) if use_mlp else None
 
     @staticmethod
     def _gather_convs(channels, extent, feat_size, norm_cfg, act_cfg,
@@ -147,6 +139,8 @@ class GE(AttentionBlock):
             count_include_pad=False)
 
     def forward(self, x):
+        if self.gather is not None and self.extent == 0:
+            check_pooled_batch(self, self.gather[1], x)
         context = self._gather(x)
         if self.mlp is not None:
             context = self.mlp(context)

@@ -44,12 +44,10 @@ class GlobalContext(AttentionBlock):
     Fusion: broadcast add (``channel_add``) and/or a sigmoid scale
     (``channel_mul``) of the input.
 
-    Names, layout and init are mmcv's ``ContextBlock``, so its state dicts
-    load unchanged and give its output. The last conv of each transform
-    starts at zero, again in :meth:`init_weights` (after a host's Kaiming
-    init): with ``channel_add`` alone the block starts as the identity; a
-    ``channel_mul`` transform starts at ``sigmoid(0) = 0.5`` (as in mmcv and
-    the official code).
+    Names, layout and init are mmcv's ``ContextBlock``'s. The last conv of
+    each transform starts at zero: with ``channel_add`` alone the block
+    starts as the identity; a ``channel_mul`` transform starts at
+    ``sigmoid(0) = 0.5`` (as in mmcv and the official code).
 
     Args:
         in_channels (int): Channels of the input.
@@ -93,7 +91,6 @@ class GlobalContext(AttentionBlock):
                 or any(f not in FUSIONS for f in fusion_types)):
             raise ValueError(f'fusion_types must be a non-empty sequence '
                              f'from {FUSIONS}, got {fusion_types!r}')
-        self.in_channels = in_channels
         self.ratio = ratio
         self.planes = reduced_channels(in_channels, ratio)
         self.pooling_type = pooling_type
@@ -104,15 +101,10 @@ class GlobalContext(AttentionBlock):
             if 'channel_add' in fusion_types else None
         self.channel_mul_conv = _transform(in_channels, self.planes) \
             if 'channel_mul' in fusion_types else None
-        self._reset_parameters()
+        self.reset_parameters()
 
-    def init_weights(self):
-        """Re-applies mmcv's init (zero last convs) after a host's init."""
-        super().init_weights()
-        if self.init_cfg is None:
-            self._reset_parameters()
-
-    def _reset_parameters(self):
+    def reset_parameters(self):
+        """mmcv's init: Kaiming ``conv_mask``, zero last transform convs."""
         if self.pooling_type == 'att':
             kaiming_init(self.conv_mask, mode='fan_in')
         for transform in (self.channel_add_conv, self.channel_mul_conv):

@@ -12,6 +12,7 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from torch import nn
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
 from .base import AttentionBlock, Paper
 
 
@@ -74,13 +75,8 @@ class GSoP(AttentionBlock):
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        for name, value in (('in_channels', in_channels),
-                            ('hidden_channels', hidden_channels),
-                            ('reduction_stride', reduction_stride)):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f'{name} must be a positive int, '
-                                 f'got {value!r}')
-        d = hidden_channels
+        d = positive_int(hidden_channels, 'hidden_channels')
+        positive_int(reduction_stride, 'reduction_stride')
         self.reduce = nn.Conv2d(in_channels, d, 1, stride=reduction_stride)
         self.reduce_norm = build_norm_layer(norm_cfg, d)[1]
         self.act = build_activation_layer(act_cfg)

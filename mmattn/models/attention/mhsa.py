@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..utils import positive_pair
+from ..utils import positive_int, positive_pair
 from .base import AttentionBlock, Paper
 
 
@@ -134,19 +134,15 @@ class MHSA(AttentionBlock):
                  rel_pos_size: Union[int, Sequence[int]] = 32,
                  init_cfg: Optional[dict] = None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
         out_channels = in_channels if out_channels is None else out_channels
-        if not isinstance(heads, int) or heads <= 0:
-            raise ValueError(f'heads must be a positive int, got {heads!r}')
-        if not isinstance(out_channels, int) or out_channels % heads:
+        if positive_int(out_channels, 'out_channels') % positive_int(
+                heads, 'heads'):
             raise ValueError(f'out_channels must be a multiple of '
                              f'heads={heads}, got {out_channels!r}')
-        if stride not in (1, 2):
+        if positive_int(stride, 'stride') > 2:
             raise ValueError(f'stride must be 1 or 2, got {stride!r}')
         size = positive_pair(rel_pos_size, 'rel_pos_size')
-        self.in_channels, self.out_channels = in_channels, out_channels
+        self.out_channels = out_channels
         self.heads, self.stride, self.rel_pos_size = heads, stride, size
         self.head_dim = out_channels // heads
         self.qkv = nn.Conv2d(in_channels, 3 * out_channels, 1, bias=bias)
@@ -155,16 +151,12 @@ class MHSA(AttentionBlock):
         self.rel_width = nn.Parameter(torch.empty(2 * size[1] - 1,
                                                   self.head_dim))
         self.pool = nn.AvgPool2d(2) if stride == 2 else nn.Identity()
-        self._init_rel_pos()
+        self.reset_parameters()
 
-    def init_weights(self):
-        super().init_weights()
-        if self.init_cfg is None:
-            self._init_rel_pos()
-
-    def _init_rel_pos(self):
-        # N(0, d^-0.5): what the gist meant; its code passes d^-0.5 as the
-        # mean by mistake and says so in a comment.
+    def reset_parameters(self):
+        """Relative embeddings ~ N(0, 1 / d)."""
+        # what the gist meant; its code passes d^-0.5 as the mean by mistake
+        # and says so in a comment
         nn.init.normal_(self.rel_height, std=self.head_dim**-0.5)
         nn.init.normal_(self.rel_width, std=self.head_dim**-0.5)
 

@@ -16,7 +16,7 @@ from mmengine.model import constant_init, normal_init
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..utils import reduced_channels
+from ..utils import positive_int, reduced_channels
 from ._sdpa import softmax_attention, tokens
 from .base import AttentionBlock, Paper
 
@@ -44,8 +44,7 @@ class NonLocal(AttentionBlock):
     Module layout, names and init are those of mmcv's ``NonLocal2d``
     (``g``, ``theta``, ``phi``, ``conv_out``, ``concat_project``, all
     ``ConvModule``; with ``sub_sample``, ``g`` and ``phi`` followed by the
-    pooling in an ``nn.Sequential``), so its state dicts load unchanged in
-    every configuration and give its output.
+    pooling in an ``nn.Sequential``).
     ``conv_out`` (or its norm, with ``norm_cfg``) starts at zero, so the
     block starts as the identity. The authors' Caffe2 code zero-inits the
     BN after ``W_z``; mmcv, without a norm, zero-inits the conv.
@@ -53,7 +52,6 @@ class NonLocal(AttentionBlock):
     One difference from mmcv: with ``sub_sample`` the 2×2 max pooling of the
     keys and values uses ``ceil_mode``, so odd sizes keep their last row and
     column and 1×1 maps work; mmcv floors (drops them, and fails on 1×1).
-    On even sizes the two are identical.
 
     Args:
         in_channels (int): Channels of the input.
@@ -96,11 +94,8 @@ class NonLocal(AttentionBlock):
         super().__init__(in_channels, init_cfg)
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
-        if not isinstance(reduction, int) or reduction < 1:
-            raise ValueError(f'reduction must be a positive int, '
-                             f'got {reduction!r}')
-        self.in_channels = in_channels
-        self.inter_channels = reduced_channels(in_channels, reduction)
+        self.inter_channels = reduced_channels(
+            in_channels, positive_int(reduction, 'reduction'))
         self.mode = mode
         self.use_scale = use_scale
         self.sub_sample = sub_sample
@@ -128,19 +123,14 @@ class NonLocal(AttentionBlock):
             self.concat_project = ConvModule(
                 2 * inter, 1, 1, bias=False, act_cfg=dict(type='ReLU'))
         self.conv_out = conv1x1(inter, in_channels, norm_cfg=norm_cfg)
-        self._reset_parameters()
+        self.reset_parameters()
 
-    def init_weights(self):
-        """Re-applies mmcv's init (zero output) after a host's init."""
-        super().init_weights()
-        if self.init_cfg is None:
-            self._reset_parameters()
-
-    def _reset_parameters(self, std: float = 0.01):
+    def reset_parameters(self):
+        """mmcv's init: projections ~ N(0, 0.01²), the output at zero."""
         for module in self.modules():
             if isinstance(module, ConvModule) and module is not self.conv_out \
                     and module is not getattr(self, 'concat_project', None):
-                normal_init(module.conv, std=std)
+                normal_init(module.conv, std=0.01)
         out = self.conv_out
         constant_init(out.norm if out.with_norm else out.conv, 0)
 

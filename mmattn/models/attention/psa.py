@@ -14,7 +14,7 @@ from mmcv.cnn import ConvModule
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..utils import positive_pair, reduced_channels
+from ..utils import positive_int, positive_pair, reduced_channels
 from .base import AttentionBlock, Paper
 
 
@@ -140,11 +140,9 @@ class PSA(AttentionBlock):
         if psa_type not in self.psa_types:
             raise ValueError(f'psa_type must be one of {self.psa_types}, '
                              f'got {psa_type!r}')
-        if not isinstance(shrink_factor, int) or shrink_factor < 1:
-            raise ValueError(f'shrink_factor must be a positive int, '
-                             f'got {shrink_factor!r}')
+        positive_int(shrink_factor, 'shrink_factor')
         mask_area = self.mask_size[0] * self.mask_size[1]
-        self.in_channels, self.channels = in_channels, channels
+        self.channels = channels
         self.psa_type, self.shrink_factor = psa_type, shrink_factor
         self.psa_softmax = psa_softmax
         self.normalization_factor = normalization_factor or mask_area

@@ -7,12 +7,13 @@ Official code consulted: https://github.com/fwang91/residual-attention-network
 """
 from typing import Tuple
 
-import torch.nn.functional as F
+import torch
 from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
 from mmattn.registry import MODELS
-from mmattn.models.utils import reduced_channels
+from mmattn.models.utils import (non_negative_int, positive_int,
+                                 reduced_channels)
 from .base import AttentionBlock, Paper
 
 _PRE_ACT = ('norm', 'act', 'conv')
@@ -97,16 +98,11 @@ class ResidualAttention(AttentionBlock):
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        for name, value, low in (('depth', depth, 1),
-                                 ('pre_post_units', pre_post_units, 0),
-                                 ('trunk_units', trunk_units, 0),
-                                 ('mask_units', mask_units, 1)):
-            if not isinstance(value, int) or value < low:
-                raise ValueError(f'{name} must be an int >= {low}, '
-                                 f'got {value!r}')
+        self.depth = positive_int(depth, 'depth')
+        positive_int(mask_units, 'mask_units')
+        non_negative_int(pre_post_units, 'pre_post_units')
+        non_negative_int(trunk_units, 'trunk_units')
         width = reduced_channels(in_channels, ratio)
-        self.in_channels = in_channels
-        self.depth = depth
 
         def units(num):
             return nn.Sequential(*[
@@ -163,5 +159,24 @@ class PreActBottleneck(nn.Module):
 
 
 def _resize(x: Tensor, size: Tuple[int, int]) -> Tensor:
-    """Caffe's ``Interp``: bilinear with the corners aligned."""
-    return F.interpolate(x, size=size, mode='bilinear', align_corners=True)
+    """Caffe's ``Interp``: bilinear with the corners aligned, as
+    ``A_h @ x @ A_wᵀ`` with the two interpolation matrices (the numbers of
+    ``F.interpolate(..., 'bilinear', align_corners=True)``; torch 2.13's
+    inductor miscompiles the backward of that op in graphs with other
+    blocks)."""
+    return _interp_matrix(size[0], x.shape[2], x) @ x @ _interp_matrix(
+        size[1], x.shape[3], x).transpose(0, 1)
+
+
+def _interp_matrix(out_size: int, in_size: int, like: Tensor) -> Tensor:
+    """out_size×in_size weights of 1-d linear interpolation with the end
+    points aligned: output ``j`` reads input position
+    ``j (in_size - 1) / (out_size - 1)``."""
+    scale = (in_size - 1) / max(out_size - 1, 1)
+    pos = torch.arange(out_size, device=like.device) * scale
+    low = pos.floor().long()
+    frac = (pos - low).to(like.dtype)[:, None]
+    high = (low + 1).clamp(max=in_size - 1)
+    index = torch.arange(in_size, device=like.device)
+    return (index == low[:, None]).to(like.dtype) * (1 - frac) + \
+        (index == high[:, None]).to(like.dtype) * frac

@@ -15,7 +15,7 @@ from mmcv.cnn import ConvModule
 from torch import Tensor
 
 from mmattn.registry import MODELS
-from ..utils import positive_pair, reduced_channels
+from ..utils import positive_int, positive_pair, reduced_channels
 from .base import AttentionBlock, Paper
 
 
@@ -115,13 +115,11 @@ class RGA(AttentionBlock):
         for name, value in (('reduction', reduction),
                             ('spatial_reduction', spatial_reduction),
                             ('gate_reduction', gate_reduction)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f'{name} must be an int >= 1, '
-                                 f'got {value!r}')
+            positive_int(value, name)
         num = self.spatial_size[0] * self.spatial_size[1]
         c_inter = reduced_channels(in_channels, reduction, min_channels=1)
         s_inter = reduced_channels(num, spatial_reduction, min_channels=1)
-        self.in_channels, self.size_mismatch = in_channels, size_mismatch
+        self.size_mismatch = size_mismatch
         self.use_spatial, self.use_channel = use_spatial, use_channel
 
         def embed(cin, cout):

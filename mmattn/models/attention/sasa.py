@@ -14,6 +14,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
+from ._windows import window_arguments
 from .base import AttentionBlock, Paper
 
 
@@ -34,8 +36,8 @@ class SASA(AttentionBlock):
     independent attentions, each with its own embeddings. The paper's text
     gives head n its own slice of the input (per-head matrices of size
     d_in/N × d_out/N, i.e. projections grouped by head: ``groups=heads``),
-    while its parameter counts (18.0M for the attention ResNet-50) match
-    full 1×1 projections (``groups=1``), the default here.
+    while its parameter counts match full 1×1 projections (``groups=1``),
+    the default here.
 
     **As a conv replacement.** The signature is a conv's, so a host can
     build it wherever it builds a conv, e.g. mmdet's ResNet through its
@@ -96,32 +98,19 @@ class SASA(AttentionBlock):
                  window_size: Optional[int] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
         out_channels = in_channels if out_channels is None else out_channels
-        if not isinstance(heads, int) or heads <= 0:
-            raise ValueError(f'heads must be a positive int, got {heads!r}')
-        if not isinstance(out_channels, int) or out_channels % (2 * heads):
+        if positive_int(out_channels, 'out_channels') % (
+                2 * positive_int(heads, 'heads')):
             raise ValueError(
                 f'out_channels must be a multiple of 2 * heads = '
                 f'{2 * heads} (row and column halves per head), '
                 f'got {out_channels!r}')
-        if not isinstance(groups, int) or groups <= 0 or heads % groups \
-                or in_channels % groups:
+        if heads % positive_int(groups, 'groups') or in_channels % groups:
             raise ValueError(f'groups must divide heads={heads} and '
                              f'in_channels={in_channels}, got {groups!r}')
-        size = kernel_size if window_size is None else window_size
-        name = 'kernel_size' if window_size is None else 'window_size'
-        if not isinstance(size, int) or size <= 0 or size % 2 == 0:
-            raise ValueError(f'{name} must be a positive odd int, '
-                             f'got {size!r}')
-        if stride not in (1, 2):
-            raise ValueError(f'stride must be 1 or 2, got {stride!r}')
-        if not isinstance(dilation, int) or dilation <= 0:
-            raise ValueError(f'dilation must be a positive int, '
-                             f'got {dilation!r}')
-        self.in_channels, self.out_channels = in_channels, out_channels
+        size, stride, dilation = window_arguments(kernel_size, window_size,
+                                                  stride, dilation)
+        self.out_channels = out_channels
         self.kernel_size, self.dilation, self.stride = size, dilation, stride
         self.heads, self.head_dim = heads, out_channels // heads
         self.query = nn.Conv2d(in_channels, out_channels, 1, groups=groups,
@@ -134,16 +123,12 @@ class SASA(AttentionBlock):
         self.rel_rows = nn.Parameter(torch.empty(heads, half, size, 1))
         self.rel_cols = nn.Parameter(torch.empty(heads, half, 1, size))
         self.pool = nn.AvgPool2d(2) if stride == 2 else nn.Identity()
-        self._init_rel_pos()
+        self.reset_parameters()
 
-    def init_weights(self):
-        super().init_weights()
-        if self.init_cfg is None:
-            self._init_rel_pos()
-
-    def _init_rel_pos(self):
-        # The paper gives no init; N(0, d^-0.5) keeps q·r at the scale of
-        # q·k for unit-variance inputs.
+    def reset_parameters(self):
+        """Relative embeddings ~ N(0, 1 / d)."""
+        # The paper gives no init; this keeps q·r at the scale of q·k for
+        # unit-variance inputs.
         nn.init.normal_(self.rel_rows, std=self.head_dim**-0.5)
         nn.init.normal_(self.rel_cols, std=self.head_dim**-0.5)
 

@@ -12,6 +12,7 @@ from mmcv.cnn import ConvModule, build_activation_layer
 from torch import Tensor, nn
 
 from mmattn.registry import MODELS
+from ..utils import positive_int
 from .base import AttentionBlock, Paper
 
 
@@ -77,14 +78,10 @@ class SCConv(AttentionBlock):
                  act_cfg: dict = dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels < 2 \
-                or in_channels % 2:
-            raise ValueError(f'in_channels must be an even positive int, '
+        if in_channels % 2:
+            raise ValueError(f'in_channels must be even (two halves), '
                              f'got {in_channels!r}')
-        if not isinstance(pooling_r, int) or pooling_r < 1:
-            raise ValueError(f'pooling_r must be a positive int, '
-                             f'got {pooling_r!r}')
-        self.in_channels = in_channels
+        positive_int(pooling_r, 'pooling_r')
         half = in_channels // 2
 
         def conv_norm():
@@ -93,7 +90,10 @@ class SCConv(AttentionBlock):
 
         self.k1 = conv_norm()
         self.k2 = nn.Sequential(
-            nn.AvgPool2d(pooling_r, stride=pooling_r, ceil_mode=True),
+            # count_include_pad=False: without padding the same divisor,
+            # and inductor's backward of the partial windows then agrees
+            nn.AvgPool2d(pooling_r, stride=pooling_r, ceil_mode=True,
+                         count_include_pad=False),
             conv_norm())
         self.k3 = conv_norm()
         self.k4 = conv_norm()

@@ -75,7 +75,6 @@ class scSE(AttentionBlock):
             raise ValueError(f'fusion must be one of {FUSIONS}, '
                              f'got {fusion!r}')
         hidden = reduced_channels(in_channels, ratio)
-        self.in_channels = in_channels
         self.fusion = fusion
         self.channel_mlp = ChannelMLP(in_channels, hidden, act_cfg=act_cfg)
         self.spatial_conv = nn.Conv2d(in_channels, 1, 1)

@@ -19,9 +19,7 @@ class SE(AttentionBlock):
     """Squeeze-and-Excitation: GAP -> FC(C/r) -> ReLU -> FC(C) -> sigmoid.
 
     The two fully connected layers are 1×1 convs with bias, as in the official
-    Caffe models (``fc1``/``fc2`` here; ``conv*_1x1_down``/``_up`` there), so
-    an SE-ResNet-50 built from mmdet's ResNet-50 with this block after every
-    ``conv3`` has the official 28,088,024 parameters (with the 1000-class fc).
+    Caffe models (``fc1``/``fc2`` here; ``conv*_1x1_down``/``_up`` there).
     The paper places it after the last BN of each residual branch, before the
     addition: ``position='after_conv3'`` in mmdet's ResNet.
 

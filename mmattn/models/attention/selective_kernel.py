@@ -12,8 +12,8 @@ from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
 from mmattn.registry import MODELS
-from mmattn.models.utils import reduced_channels
-from ._gates import ChannelMLP, global_avg_pool
+from mmattn.models.utils import positive_int, reduced_channels
+from ._gates import ChannelMLP, check_pooled_batch, global_avg_pool
 from .base import AttentionBlock, Paper
 
 
@@ -27,8 +27,8 @@ class SK(AttentionBlock):
     an FC (C -> d, d = max(C / r, L)), BN, ReLU and FC (d -> M·C) give one
     logit per branch and channel; both FCs have no bias, as in the official
     prototxt. Select: a softmax over the branches weighs their sum. The fuse
-    BN normalises N×d pooled vectors over the batch, so it needs more than
-    one sample in training mode.
+    BN sees N×d pooled vectors, as in the official prototxt, so it cannot
+    train at batch 1; a GN through ``norm_cfg`` can.
 
     In SKNet the SK convolution replaces the 3×3 conv of a ResNeXt
     bottleneck and feeds its 1×1 conv: ``position='after_conv2'`` in a
@@ -78,15 +78,14 @@ class SK(AttentionBlock):
         super().__init__(in_channels, init_cfg)
         hidden = reduced_channels(in_channels, ratio,
                                   min_channels=min_channels)
-        if not isinstance(groups, int) or groups < 1 \
-                or in_channels % groups:
-            raise ValueError(f'groups must be a positive int dividing '
-                             f'in_channels={in_channels}, got {groups!r}')
-        if len(dilations) < 2 or not all(
-                isinstance(d, int) and d >= 1 for d in dilations):
-            raise ValueError(f'dilations must hold two or more positive '
-                             f'ints, got {dilations!r}')
-        self.in_channels = in_channels
+        if in_channels % positive_int(groups, 'groups'):
+            raise ValueError(f'groups must divide in_channels={in_channels}, '
+                             f'got {groups!r}')
+        if len(dilations) < 2:
+            raise ValueError(f'dilations must hold two or more branches, '
+                             f'got {dilations!r}')
+        for i, d in enumerate(dilations):
+            positive_int(d, f'dilations[{i}]')
         self.branches = nn.ModuleList(
             ConvModule(in_channels, in_channels, 3, padding=d, dilation=d,
                        groups=groups, norm_cfg=norm_cfg, act_cfg=act_cfg)
@@ -108,5 +107,6 @@ class SK(AttentionBlock):
         return logits.unflatten(1, (len(self.branches), -1)).softmax(1)
 
     def forward(self, x: Tensor) -> Tensor:
+        check_pooled_batch(self, self.fuse.norm, x)
         feats = torch.stack([branch(x) for branch in self.branches], 1)
         return (feats * self.select(feats.sum(1))).sum(1)

@@ -11,6 +11,7 @@ from mmcv.cnn import build_norm_layer
 from torch import nn
 
 from mmattn.registry import MODELS
+from ._gates import check_pooled_batch
 from .base import AttentionBlock, Paper
 
 
@@ -26,14 +27,15 @@ class SRM(AttentionBlock):
     official code, with two guards the official code lacks: a 1×1 map has
     std 0 (``torch.std`` gives NaN), and a 1e-12 floor under the square root
     keeps the gradient finite for a constant channel (``torch.std``'s
-    backward gives NaN there, e.g. for a channel that a ReLU zeroed). The BN
-    normalises over the batch, so like any BN it needs more than one sample
-    in training mode.
+    backward gives NaN there, e.g. for a channel that a ReLU zeroed).
+
+    The BN sees the N×C pooled styles (the official ``BatchNorm1d``), so it
+    cannot train at batch 1; a GN through ``norm_cfg`` can.
 
     Args:
         in_channels (int): Channels of the input.
         norm_cfg (dict): Norm after the channel-wise FC.
-            Defaults to ``dict(type='BN')``.
+            Defaults to ``dict(type='BN')`` (the official ``BatchNorm1d``).
         init_cfg (dict, optional): Initialization config. Defaults to None.
 
     Example:
@@ -54,17 +56,16 @@ class SRM(AttentionBlock):
 
     def __init__(self, in_channels, norm_cfg=dict(type='BN'), init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
-        self.cfc = nn.Parameter(torch.zeros(in_channels, 2))
+        self.cfc = nn.Parameter(torch.empty(in_channels, 2))
         self.norm = build_norm_layer(norm_cfg, in_channels)[1]
+        self.reset_parameters()
 
-    def init_weights(self):
-        super().init_weights()
+    def reset_parameters(self):
+        """The official init: style weights ``cfc`` at zero."""
         nn.init.zeros_(self.cfc)
 
     def forward(self, x):
+        check_pooled_batch(self, self.norm, x)
         n, c, h, w = x.shape
         flat = x.flatten(2)
         mean = flat.mean(2)

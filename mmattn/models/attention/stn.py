@@ -46,8 +46,7 @@ class STN(AttentionBlock):
     regressor of the 6 affine parameters. The regressor starts at zero
     weight and identity bias (the paper's and the tutorial's
     initialisation), so the block starts as the identity (up to float
-    rounding of the sampling grid); :meth:`init_weights` restores that after
-    a host's init.
+    rounding of the sampling grid).
 
     The grid is built and sampled in float32 with autocast disabled: in bf16
     the sampling positions would be off by up to half a pixel on 128-wide
@@ -97,16 +96,13 @@ class STN(AttentionBlock):
             in_channels, hidden, 3, stride=2, padding=1, norm_cfg=norm_cfg,
             act_cfg=act_cfg)
         self.regressor = nn.Linear(hidden, 6)
-        self._reset_regressor()
+        self.reset_parameters()
 
-    def _reset_regressor(self):
+    def reset_parameters(self):
+        """The identity transform: zero regressor weight, identity bias."""
         nn.init.zeros_(self.regressor.weight)
         with torch.no_grad():
             self.regressor.bias.copy_(torch.tensor(_IDENTITY))
-
-    def init_weights(self):
-        super().init_weights()
-        self._reset_regressor()
 
     def forward(self, x):
         features = self.localization(x).mean((2, 3))

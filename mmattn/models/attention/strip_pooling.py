@@ -58,9 +58,6 @@ class StripPooling(AttentionBlock):
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
         c = in_channels
         self.conv_h = nn.Conv2d(c, c, (3, 1), padding=(1, 0), bias=False)
         self.norm_h = build_norm_layer(norm_cfg, c)[1]

@@ -29,11 +29,11 @@ class TripletAttention(AttentionBlock):
     - ``hw`` pools over C and convolves the H×W plane (CBAM's spatial gate).
 
     The official code rotates (permutes) the whole input for each branch,
-    gates it and rotates it back, then averages the three gated tensors. The
-    gates are computed here from pools of the unrotated input and broadcast,
-    and the three gates are averaged before the one multiplication: the same
-    numbers without the copies. ``spatial=False`` drops the ``hw`` branch
-    and averages the other two (the official ``no_spatial=True``).
+    gates it and rotates it back, then averages the three gated tensors.
+    Here the gates are computed from pools of the unrotated input and
+    broadcast, and averaged before one multiplication, without the rotated
+    copies. ``spatial=False`` drops the ``hw`` branch and averages the other
+    two (the official ``no_spatial=True``).
 
     In the official ResNets the block sits after the last BN of each
     residual branch, before the addition (``position='after_conv3'``).
@@ -70,10 +70,6 @@ class TripletAttention(AttentionBlock):
                  norm_cfg: Optional[dict] = dict(type='BN', momentum=0.01),
                  init_cfg=None):
         super().__init__(in_channels, init_cfg)
-        if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f'in_channels must be a positive int, '
-                             f'got {in_channels!r}')
-        self.in_channels = in_channels
         self.spatial = spatial
         self.cw = SpatialGate(kernel_size, norm_cfg)
         self.hc = SpatialGate(kernel_size, norm_cfg)

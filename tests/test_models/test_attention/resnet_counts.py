@@ -21,7 +21,8 @@ def stage_plugins(cfgs, position='after_conv3'):
     ]
 
 
-def resnet50_params(plugins=None):
-    """Parameters of mmdet's ResNet-50 with ``plugins``, plus the fc."""
-    backbone = ResNet(depth=50, plugins=plugins)
+def resnet50_params(plugins=None, **kwargs):
+    """Parameters of mmdet's ResNet-50 with ``plugins`` (and other ResNet
+    arguments, e.g. ``dcn``), plus the fc."""
+    backbone = ResNet(depth=50, plugins=plugins, **kwargs)
     return sum(p.numel() for p in backbone.parameters()) + FC_PARAMS

@@ -47,3 +47,6 @@ def test_widths():
     assert block.channel[0].weight.shape == (256, 136, 1, 1)
     assert block.rows.tolist()[:17] == list(range(16)) + [1]
     assert block.cols.tolist()[:17] == list(range(16)) + [0]
+    with torch.device('meta'):  # at C = 2048, m = 128: 8256 products
+        wide = BilinearAttention(2048)
+    assert wide.embed[0].in_channels == wide.channel[0].in_channels == 8256

@@ -1,24 +1,30 @@
-"""The plug-in contract (../shared/DESIGN.md), checked for every registered
+"""The plug-in contract (``docs/blocks.md``), checked for every registered
 attention block: registering a block is enough to be covered here.
 
 Per block: class record (paper, explicit ``_abbr_``); builds at 16, 64 and 2048
 channels; keeps the shape and the NCHW layout for odd, non-square, 1×1 and
 batch-1 inputs in train and eval mode; finite gradients for every parameter;
 bf16 autocast on CPU (forward close to float32, backward finite); ONNX export
-(opset 17, ``dynamo=False``) matching onnxruntime to 1e-4; identity at init
-after a host's init; mmdet ResNet plug-in at every position, twice with a
-postfix and next to another block; bad arguments raise a ValueError naming
-them.
+(opset 17, ``dynamo=False``) matching onnxruntime to 1e-4; torch.compile
+equal to eager in eval and in training with a backward pass; its own init
+(``reset_parameters``) after a host's init, identity at init where claimed,
+never over a Pretrained load or its own ``init_cfg``; mmdet ResNet plug-in
+at every position, twice with a postfix and next to another block; bad
+arguments (``True`` as a count among them) raise a ValueError naming them.
 
 Shapes are tiny (C = 16, 7×9) to keep the file fast. Two allowances, both
 PyTorch's and not a block's: a BN over one value per channel cannot train,
-so at batch 1 in train mode only that error is accepted; and each ONNX
-round trip runs in a forked child, so that an exporter crash fails one test.
+so at batch 1 in train mode a block whose BN sees pooled N×C×1×1 vectors
+refuses with its own message (:data:`POOLED_BN`), and on a 1×1 map, where
+any BN sees one value (the host's own BNs too), PyTorch's error is accepted;
+and each ONNX round trip runs in a forked child, so that an exporter crash
+fails one test.
 
 To adapt the checks to a block, add an entry to the dicts below with a
 comment saying why. Never use them to hide a failure: a block that breaks
 the contract is reported, not exempted.
 """
+import copy
 import inspect
 import io
 import multiprocessing
@@ -27,8 +33,11 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
+from block_checks import assert_close_to_scale, randomised
+from mmcv.cnn import ConvModule
 from mmdet.models.backbones.resnet import Bottleneck
-from mmengine.model import initialize
+from mmengine.model import BaseModule, initialize
+from torch import nn
 
 from mmattn.models.attention import AttentionBlock, Paper, registered_blocks
 from mmattn.models.attention.base import FAMILIES
@@ -71,7 +80,9 @@ BAD_ARGS = {
     'BilinearAttention': [(dict(in_channels=8, ratio=1 / 16), 'ratio')],
     'GE': [(dict(in_channels=16, extent=3), 'extent'),
            (dict(in_channels=16, use_mlp=True, ratio=1 / 32), 'ratio')],
-    'AttentionGate': [(dict(in_channels=16, sub_sample=0), 'sub_sample')],
+    'AttentionGate': [(dict(in_channels=16, sub_sample=0), 'sub_sample'),
+                      (dict(in_channels=16, gating_channels=0),
+                       'gating_channels')],
     'STN': [(dict(in_channels=16, padding_mode='edge'), 'padding_mode')],
     'DNL': [(dict(in_channels=16, temperature=0), 'temperature')],
     'Hamburger': [(dict(in_channels=16, num_splits=3), 'num_splits')],
@@ -81,6 +92,36 @@ BAD_ARGS = {
                        'composability')],
     'SANPairwise': [(dict(in_channels=16, share_planes=3), 'share_planes')],
     'SANPatchwise': [(dict(in_channels=16, share_planes=3), 'share_planes')],
+    'SK': [(dict(in_channels=16, dilations=(1, 0)), r'dilations\[1\]'),
+           (dict(in_channels=16, dilations=(1, )), 'dilations'),
+           (dict(in_channels=16, groups=True), 'groups')],
+    'APNB': [(dict(in_channels=16, pool_scales=(1, 0)),
+              r'pool_scales\[1\]'),
+             (dict(in_channels=16, pool_scales=()), 'pool_scales')],
+    'ResidualAttention': [(dict(in_channels=16, trunk_units=-1),
+                           'trunk_units'),
+                          (dict(in_channels=16, pre_post_units=True),
+                           'pre_post_units')],
+    'BAM': [(dict(in_channels=16, num_dilated_convs=-1),
+             'num_dilated_convs')],
+    'SCConv': [(dict(in_channels=15), 'in_channels')],
+    'MHSA': [(dict(in_channels=16, stride=3), 'stride'),
+             (dict(in_channels=16, heads=True), 'heads')],
+    'SASA': [(dict(in_channels=16, stride=True, heads=4), 'stride'),
+             (dict(in_channels=16, window_size=4, heads=4), 'window_size')],
+    'CrissCross': [(dict(in_channels=16, reduction=32), 'reduction')],
+    'PAM': [(dict(in_channels=16, reduction=32), 'reduction')],
+}
+
+# Blocks whose BatchNorm normalises pooled N×C×1×1 vectors, as in their
+# official code: they cannot train on one image per GPU and say so at the
+# first forward (name -> constructor kwargs that build that BN).
+POOLED_BN = {
+    'SRM': {},
+    'BAM': {},
+    'SK': {},
+    'BilinearAttention': {},
+    'GE': dict(extra_params=True),  # GE-θ's global gather
 }
 
 # Blocks that cannot export to ONNX (opset 17, dynamo=False): name -> why.
@@ -94,9 +135,14 @@ MMDET_RESNET_INIT = [
     dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
 ]
 
-# BN over a single value per channel cannot train (PyTorch raises); blocks
-# whose BN sees N×C×1×1 (SE-style pooled vectors) hit it at batch 1.
+# BN over a single value per channel cannot train (PyTorch raises): on a
+# 1×1 map at batch 1 every BN does.
 SINGLE_VALUE_BN = 'Expected more than 1 value per channel when training'
+
+
+def refuses_batch_1(name):
+    """The start of the message of a block in :data:`POOLED_BN`."""
+    return f'{name} cannot train on a batch of 1 per GPU'
 
 
 def build(name, in_channels=16, **kwargs):
@@ -162,8 +208,10 @@ def test_keeps_shape(name, mode):
             try:
                 out = block(x)
             except ValueError as error:  # only BN on one value may refuse
-                assert mode == 'train' and shape[0] == 1 and \
-                    SINGLE_VALUE_BN in str(error), f'{shape}: {error}'
+                assert mode == 'train' and shape[0] == 1, f'{shape}: {error}'
+                assert str(error).startswith(refuses_batch_1(name)) or \
+                    shape[2:] == (1, 1) and SINGLE_VALUE_BN in str(error), \
+                    f'{shape}: {error}'
                 continue
             assert out.shape == x.shape, shape
             assert out.dtype == x.dtype
@@ -294,6 +342,112 @@ def test_identity_blocks_exist():
     assert any(cls.identity_at_init for cls in BLOCKS.values())
 
 
+def seed_resets(block, seed=1):
+    """``block.reset_parameters`` draws from ``seed`` whenever it runs, so
+    that its random parts are the same inside ``init_weights`` (after
+    mmengine's draws) as in a direct call."""
+    reset = block.reset_parameters
+
+    def seeded():
+        torch.manual_seed(seed)
+        reset()
+
+    block.reset_parameters = seeded
+    return block
+
+
+def snapshot(block):
+    return {k: v.clone() for k, v in block.state_dict().items()}
+
+
+OWN_INIT = [n for n in NAMES if BLOCKS[n].reset_parameters
+            is not AttentionBlock.reset_parameters]
+
+
+def test_own_init_blocks_exist():
+    assert {'GCT', 'SRM', 'STN', 'CBAM', 'NonLocal', 'GlobalContext'} <= \
+        set(OWN_INIT)
+
+
+@pytest.mark.parametrize('name', OWN_INIT)
+def test_own_init_survives_a_host_init(name):
+    """After a host's Kaiming init, ``init_weights()`` leaves every tensor
+    that ``reset_parameters()`` sets as a fresh reset sets it."""
+    torch.manual_seed(0)
+    block = randomised(build(name))
+    before = snapshot(block)
+    fresh = copy.deepcopy(block)
+    torch.manual_seed(1)
+    fresh.reset_parameters()
+    expected = snapshot(fresh)
+    touched = [k for k in before if not torch.equal(before[k], expected[k])]
+    assert touched, 'reset_parameters() changes nothing'
+    initialize(block, MMDET_RESNET_INIT)
+    seed_resets(block).init_weights()
+    after = block.state_dict()
+    for key in touched:
+        assert torch.equal(after[key], expected[key]), key
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_pretrained_load_is_not_overwritten(name, tmp_path):
+    torch.manual_seed(0)
+    source = randomised(build(name))
+    checkpoint = tmp_path / 'block.pth'
+    torch.save(source.state_dict(), checkpoint)
+    block = build(name, init_cfg=dict(type='Pretrained',
+                                      checkpoint=str(checkpoint)))
+    block.init_weights()
+    saved = source.state_dict()
+    assert block.state_dict().keys() == saved.keys()
+    for key, value in block.state_dict().items():
+        assert torch.equal(value, saved[key]), key
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_own_init_cfg_is_not_overwritten(name):
+    """A block given an ``init_cfg`` gets what mmengine's init makes of it,
+    and its ``reset_parameters()`` does not run over that."""
+    init_cfg = dict(type='Constant', val=0.5, layer='Conv2d')
+    torch.manual_seed(0)
+    block = randomised(build(name, init_cfg=init_cfg))
+    expected = copy.deepcopy(block)
+    torch.manual_seed(1)
+    BaseModule.init_weights(expected)  # mmengine's init alone
+    torch.manual_seed(1)
+    block.init_weights()
+    after = block.state_dict()
+    for key, value in expected.state_dict().items():
+        assert torch.equal(after[key], value), key
+    # the init_cfg took: on the convs that mmcv's ConvModule does not re-init
+    wrapped = {m.conv for m in block.modules() if isinstance(m, ConvModule)}
+    convs = [m for m in block.modules()
+             if type(m) is nn.Conv2d and m not in wrapped]
+    assert not convs or any(torch.all(m.weight == 0.5) for m in convs)
+
+
+@pytest.mark.parametrize('name', sorted(POOLED_BN))
+def test_batch_1_is_refused_with_the_remedies(name):
+    """A BN over pooled vectors cannot train on one image (as in the official
+    code); the block says so in one line, and each remedy works: a GN, two
+    images, or eval mode."""
+    kwargs = dict(in_channels=64, **POOLED_BN[name])
+    x = seeded_input(1, 64, 7, 9)
+    block = build(name, **kwargs).train()
+    with pytest.raises(ValueError) as error:
+        block(x)
+    message = str(error.value)
+    assert message.startswith(refuses_batch_1(name))
+    assert '\n' not in message
+    for remedy in ("norm_cfg=dict(type='SyncBN')", "type='GN'",
+                   '2 or more images per GPU'):
+        assert remedy in message
+    gn = build(name, norm_cfg=dict(type='GN', num_groups=1), **kwargs)
+    assert torch.isfinite(gn.train()(x)).all()
+    assert block(seeded_input(2, 64, 7, 9)).shape == (2, 64, 7, 9)
+    assert block.eval()(x).shape == x.shape
+
+
 @pytest.mark.parametrize('name', NAMES)
 @pytest.mark.parametrize('position,channels', [('after_conv1', 16),
                                                ('after_conv2', 16),
@@ -343,12 +497,94 @@ def test_mmdet_resnet_two_plugins_stack(name):
 
 @pytest.mark.parametrize('name', NAMES)
 def test_bad_arguments_name_the_argument(name):
-    cases = [(dict(in_channels=0), 'in_channels')]
+    # True is no count: a bool is refused wherever an int is asked for
+    cases = [(dict(in_channels=0), 'in_channels'),
+             (dict(in_channels=True), 'in_channels')]
     params = inspect.signature(BLOCKS[name].__init__).parameters
-    cases += [(dict(in_channels=16, **{arg: 0}), arg)
-              for arg in ('ratio', 'reduction') if arg in params]
+    cases += [(dict(in_channels=16, **{arg: value}), arg)
+              for arg in ('ratio', 'reduction') if arg in params
+              for value in (0, True)]
     cases += BAD_ARGS.get(name, [])
     for kwargs, arg in cases:
         cfg = dict(EXTRA_KWARGS.get(name, {}), **kwargs)
         with pytest.raises(ValueError, match=arg):
             BLOCKS[name](**cfg)
+
+
+# Blocks that torch.compile (inductor) cannot compile to the eager numbers:
+# name -> why. The compile test asserts that they still fail.
+COMPILE_UNSUPPORTED = {}
+
+# The registry in a few groups: each group is one module that runs its
+# blocks on the same input, so each group compiles once per mode.
+COMPILE_GROUPS = 4
+
+
+def compile_groups():
+    return [[n for n in NAMES[i::COMPILE_GROUPS]
+             if n not in COMPILE_UNSUPPORTED] for i in range(COMPILE_GROUPS)]
+
+
+class BlockGroup(nn.Module):
+    """The blocks ``names`` side by side: ``x -> (block(x), ...)``."""
+
+    def __init__(self, names):
+        super().__init__()
+        self.blocks = nn.ModuleList(build(name) for name in names)
+
+    def forward(self, x):
+        return tuple(block(x) for block in self.blocks)
+
+
+def compiled_and_eager(names, train):
+    """``{result: tensors}`` of ``torch.compile(group)`` and of the same
+    group in eager mode, with random weights and BN statistics: each
+    block's output and, in training, the gradient of a loss with respect to
+    the input and each block's parameter gradients."""
+    group = randomised(BlockGroup(names)).train(train)
+    eager = copy.deepcopy(group)  # a training forward moves EMAU's bases
+    torch._dynamo.reset()
+    results = []
+    for model, module in ((torch.compile(group, dynamic=False), group),
+                          (eager, eager)):
+        x = seeded_input(2, 16, 7, 9).requires_grad_(train)
+        torch.manual_seed(1)  # the same dropout masks (fallback_random)
+        with torch.set_grad_enabled(train):
+            outs = model(x)
+        result = {f'{name} output': out for name, out in zip(names, outs)}
+        if train:
+            sum((out * out).mean() for out in outs).backward()
+            result['input gradient'] = x.grad
+            for name, block in zip(names, module.blocks):
+                grads = {k: p.grad for k, p in block.named_parameters()}
+                if grads:  # GE without its parameters has none
+                    result[f'{name} parameter gradients'] = grads
+        results.append(result)
+    return results
+
+
+def assert_compiled_like_eager(names, train):
+    """Each result to 1e-4 of its largest element (``block_checks``)."""
+    with torch._inductor.config.patch(fallback_random=True):
+        got, expected = compiled_and_eager(names, train)
+    assert got.keys() == expected.keys()
+    for what, ref in expected.items():
+        assert_close_to_scale(got[what], ref, 1e-4, what)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('train', [False, True], ids=['eval', 'train'])
+@pytest.mark.parametrize('group', range(COMPILE_GROUPS))
+def test_torch_compile_equals_eager(group, train):
+    """``torch.compile`` (inductor, static shapes) gives the eager results:
+    in eval mode under no_grad, and in train mode with a backward pass (the
+    input's and every parameter's gradients too)."""
+    assert_compiled_like_eager(compile_groups()[group], train)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', sorted(COMPILE_UNSUPPORTED))
+def test_torch_compile_unsupported_still_fails(name):
+    with pytest.raises(AssertionError):
+        for train in (False, True):
+            assert_compiled_like_eager([name], train)

@@ -1,7 +1,9 @@
 """SASA: the windowed attention against a per-pixel reference, heads,
-groups, borders, and its use in place of mmdet ResNet's 3×3 convs."""
+groups, borders, its use in place of mmdet ResNet's 3×3 convs, and the
+paper's parameter count."""
 import pytest
 import torch
+from resnet_counts import resnet50_params
 
 from mmattn.models.attention.sasa import SASA
 
@@ -95,3 +97,16 @@ def test_replaces_mmdet_resnet_3x3_convs():
     backbone.init_weights()
     outs = backbone(torch.randn(1, 3, 64, 96))
     assert [o.shape for o in outs] == [(1, 256, 4, 6), (1, 512, 2, 3)]
+
+
+def test_sasa_resnet50_has_the_paper_parameter_count():
+    """SASA (7×7 window, 8 heads) in place of every 3×3 conv of a ResNet-50:
+    the paper's 18.0M with full 1×1 projections (``groups=1``), not with
+    projections grouped by head."""
+    def count(groups):
+        return resnet50_params(
+            dcn=dict(type='mmattn.SASA', window_size=7, groups=groups),
+            stage_with_dcn=(True, True, True, True))
+
+    assert round(count(1) / 1e6, 1) == 18.0
+    assert round(count(8) / 1e6, 1) == 14.7
