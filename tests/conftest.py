@@ -93,3 +93,21 @@ def load_analysis_tool(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def assert_close_to_scale(out, ref, rtol, what):
+    """The tensors ``out`` equal ``ref`` to ``rtol`` of the largest element
+    of all of ``ref``."""
+    import torch
+    from torch.utils._pytree import tree_flatten
+    outs, spec = tree_flatten(out)
+    refs, ref_spec = tree_flatten(ref)
+    assert spec == ref_spec, what
+    scale = max(r.abs().max().item() for r in refs)
+    for o, r in zip(outs, refs):
+        torch.testing.assert_close(
+            o,
+            r,
+            rtol=0,
+            atol=rtol * scale,
+            msg=lambda m: f'{what} (scale {scale:.3g}): {m}')

@@ -28,7 +28,7 @@ def test_the_issue_configs_exist():
 def check_channels_crop_and_weights(name, cfg):
     from mmattn.models.backbones.conv2former import Conv2Former
     backbone = cfg.model.backbone
-    dims = Conv2Former.arch_zoo[backbone.arch]['dims']
+    dims = Conv2Former.arch_zoo[backbone.arch]['embed_dims']
     head = cfg.model.get('neck') or cfg.model.decode_head
     assert list(head.in_channels) == dims
     if 'auxiliary_head' in cfg.model:

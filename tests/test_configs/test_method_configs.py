@@ -47,7 +47,11 @@ def check_name(config, cfg):
     """The config is what its name says (the metafile's Metadata)."""
     meta = zoo.name_metadata(config)
     if 'Epochs' in meta:
-        assert cfg.train_cfg.max_epochs == meta['Epochs']
+        # mmdet's SSDLite recipe trains 120 epochs over a RepeatDataset of
+        # 5 and names the 600 epochs that makes
+        dataset = cfg.train_dataloader.dataset
+        times = dataset.times if dataset.type == 'RepeatDataset' else 1
+        assert cfg.train_cfg.max_epochs * times == meta['Epochs']
     else:
         assert cfg.train_cfg.max_iters == meta['Iterations']
     devices = zoo.name_devices(config)

@@ -30,8 +30,8 @@ CLASSIFIER = re.compile(r'^(head|pred)\.')
 
 
 def infer_arch(state_dict: dict) -> dict:
-    """``dims``, ``depths``, ``kernel_size`` and ``mlp_ratio`` of converted
-    weights."""
+    """``embed_dims``, ``depths``, ``kernel_size`` and ``mlp_ratios`` of
+    converted weights."""
     depths = {}
     for key in state_dict:
         found = re.match(r'stages\.(\d+)\.(\d+)\.', key)
@@ -42,11 +42,12 @@ def infer_arch(state_dict: dict) -> dict:
         raise KeyError('no stages.{i}.{j}.* keys: not a Conv2Former')
     stages = range(len(depths))
     dims = [state_dict[f'stages.{i}.0.layer_scale_1'].numel() for i in stages]
-    hidden = state_dict['stages.0.0.mlp.fc1.weight'].shape[0]
+    hidden = [state_dict[f'stages.{i}.0.mlp.fc1.weight'].shape[0]
+              for i in stages]
     return dict(
-        dims=dims, depths=[depths[i] for i in stages],
+        embed_dims=dims, depths=[depths[i] for i in stages],
         kernel_size=state_dict['stages.0.0.attn.dwconv.weight'].shape[-1],
-        mlp_ratio=hidden // dims[0])
+        mlp_ratios=[h // d for h, d in zip(hidden, dims)])
 
 
 def convert(src: str, dst: str):
@@ -61,8 +62,11 @@ def convert(src: str, dst: str):
     }
     arch = infer_arch(state_dict)
     with torch.device('meta'):
-        model = Conv2Former(arch, out_indices=())
-    expected = model.state_dict()
+        model = Conv2Former(arch)
+    # the output norms are the dense-prediction model's own, not the
+    # classifier's
+    expected = {k: v for k, v in model.state_dict().items()
+                if not k.startswith('norm')}
     missing = sorted(set(expected) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(expected))
     shapes = sorted(k for k in set(expected) & set(state_dict)

@@ -27,8 +27,7 @@ import re
 import torch
 
 from mmattn.checkpoint import CheckpointError, load_state_dict_file
-from mmattn.models.backbones.van import (CLASSIFIER_KEYS, VAN,
-                                         convert_van_state_dict,
+from mmattn.models.backbones.van import (VAN, convert_van_state_dict,
                                          detect_van_format)
 
 
@@ -64,7 +63,7 @@ def convert(src: str, dst: str):
     state_dict = {
         k: v.float() if v.is_floating_point() else v
         for k, v in convert_van_state_dict(state_dict).items()
-        if not any(re.search(p, k) for p in CLASSIFIER_KEYS)
+        if not any(re.search(p, k) for p in VAN.classifier_keys)
     }
     arch = infer_arch(state_dict)
     try:

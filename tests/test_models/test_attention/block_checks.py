@@ -15,8 +15,8 @@ bias that a norm or a softmax cancels) is held to the scale of the others.
 import copy
 
 import torch
+from conftest import assert_close_to_scale
 from largest_tensor import largest_tensor
-from torch.utils._pytree import tree_flatten
 
 
 def randomised(module, std=0.3):
@@ -58,22 +58,6 @@ def _train_step(block, x, grad):
         name: p.grad
         for name, p in module.named_parameters()
     }
-
-
-def assert_close_to_scale(out, ref, rtol, what):
-    """The tensors ``out`` equal ``ref`` to ``rtol`` of the largest element
-    of all of ``ref``."""
-    outs, spec = tree_flatten(out)
-    refs, ref_spec = tree_flatten(ref)
-    assert spec == ref_spec, what
-    scale = max(r.abs().max().item() for r in refs)
-    for o, r in zip(outs, refs):
-        torch.testing.assert_close(
-            o,
-            r,
-            rtol=0,
-            atol=rtol * scale,
-            msg=lambda m: f'{what} (scale {scale:.3g}): {m}')
 
 
 def assert_compiles_like_eager(block, x, rtol=1e-4, seed=0):

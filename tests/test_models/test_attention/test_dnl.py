@@ -3,8 +3,7 @@ without a norm), no HW×HW tensor, the whitening and the unary term, init,
 torch.compile and bad arguments."""
 import pytest
 import torch
-from block_checks import (assert_compiles_like_eager, largest_tensor_of_step,
-                          randomised)
+from block_checks import largest_tensor_of_step, randomised
 from mmengine.model import initialize
 from mmseg.models.decode_heads.dnl_head import DisentangledNonLocal2d
 
@@ -71,11 +70,6 @@ def test_init_weights_zeroes_the_output_after_a_host_init(norm_cfg):
     assert not zeroed.weight.any()
     for conv in (block.g.conv, block.conv_mask):
         assert 0 < conv.weight.std() < 0.02  # N(0, 0.01)
-
-
-@pytest.mark.slow
-def test_compiles_like_eager():
-    assert_compiles_like_eager(randomised(DNL(16)), torch.randn(2, 16, 7, 9))
 
 
 @pytest.mark.parametrize(

@@ -105,9 +105,10 @@ def test_random_bases_are_drawn_at_every_call_fixed_ones_once():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('rand_init', [True, False])
-def test_compiles_like_eager(rand_init):
-    block = randomised(Hamburger(16, num_bases=8, rand_init=rand_init))
+def test_compiles_like_eager_with_random_bases():
+    """The contract test compiles Hamburger with fixed bases; this is the
+    random draw of each forward."""
+    block = randomised(Hamburger(16, num_bases=8, rand_init=True))
     # inductor's own random numbers are not eager's; with fallback_random
     # it draws the bases as eager does
     with torch._inductor.config.patch(fallback_random=True):

@@ -3,7 +3,7 @@ state dict, the block's own region logits), the classifier's class count,
 torch.compile and bad arguments."""
 import pytest
 import torch
-from block_checks import assert_compiles_like_eager, randomised
+from block_checks import randomised
 from mmseg.models.decode_heads.ocr_head import (ObjectAttentionBlock,
                                                 SpatialGatherModule)
 
@@ -37,12 +37,6 @@ def test_classifier_has_the_class_count_and_keys_the_reduced_width():
     assert block.classifier.out_channels == 3
     assert block.channels == 8  # reduction 2: OCRNet's 512 -> 256
     assert block.key_project[0].conv.out_channels == 8
-
-
-@pytest.mark.slow
-def test_compiles_like_eager():
-    assert_compiles_like_eager(
-        randomised(OCR(16, num_classes=5)), torch.randn(2, 16, 7, 9))
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import copy
 import pytest
 import torch
 import torch.nn as nn
+from conftest import assert_close_to_scale
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmattn.checkpoint import CheckpointError
@@ -449,14 +450,13 @@ def test_inference_form_fuses_only_when_allowed(monkeypatch):
 def check_compiled(model, x, train):
     """``torch.compile(model)`` gives the eager outputs (eval, no_grad) or
     the eager outputs and parameter gradients (train, with a backward
-    pass), to 1e-4 relative."""
+    pass), to 1e-4 of their largest element."""
     torch._dynamo.reset()
     compiled = torch.compile(model)
     model.train(train)
     if not train:
         with torch.no_grad():
-            for out, ref in zip(compiled(x), model(x)):
-                torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
+            assert_close_to_scale(compiled(x), model(x), 1e-4, 'outputs')
         return
     results = []
     for m in (compiled, model):
@@ -466,11 +466,10 @@ def check_compiled(model, x, train):
         results.append((outs, {n: p.grad.clone()
                                for n, p in model.named_parameters()}))
     (outs, grads), (refs, ref_grads) = results
-    for out, ref in zip(outs, refs):
-        torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
-    for name, grad in grads.items():
-        torch.testing.assert_close(grad, ref_grads[name], rtol=1e-4,
-                                   atol=1e-6, msg=name)
+    assert_close_to_scale(outs, refs, 1e-4, 'outputs')
+    # one scale for all gradients: a parameter before a batch norm in train
+    # mode gets a gradient of rounding noise only
+    assert_close_to_scale(grads, ref_grads, 1e-4, 'gradients')
 
 
 #: Small enough to compile in seconds. The shapes are those of the compiled
