@@ -75,7 +75,7 @@ if __name__ == '__main__':
         packages=find_packages(exclude=('configs', 'tools', 'tests')),
         include_package_data=True,
         package_data={'mmattn': ['.mim/configs/**/*', '.mim/tools/**/*',
-                                  '.mim/model-index.yml']},
+                                 '.mim/model-index.yml']},
         install_requires=requirements('runtime') + requirements('mminstall'),
         # requirements/no_deps.txt (grad-cam) is no extra: installed with its
         # dependencies, it would pull torchvision.

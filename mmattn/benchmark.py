@@ -247,6 +247,36 @@ def format_table(results: List[Result],
     return '\n'.join('| ' + ' | '.join(row) + ' |' for row in rows)
 
 
+def keep_freed_memory():
+    """Make glibc's malloc keep freed memory in the process from now on.
+
+    By default glibc serves large blocks with ``mmap`` and gives memory back
+    to the OS when it is freed, so every forward pass page-faults its
+    activations in again. That costs a case in proportion to how many fresh
+    tensors it allocates, and it favours the case that allocates least by
+    more than its arithmetic does. jemalloc and tcmalloc, which PyTorch's CPU
+    tuning guide recommends for deployment, keep the memory; this does the
+    same with glibc's own ``mallopt``: blocks up to 32 MiB (the most
+    ``M_MMAP_THRESHOLD`` takes) come from the heap, which is never trimmed
+    (``M_TRIM_THRESHOLD``, ``M_TOP_PAD``); larger ones are still mapped
+    afresh. The process's RSS stays at its peak.
+
+    Raises:
+        RuntimeError: the C library is not glibc.
+    """
+    import ctypes
+    if platform.libc_ver()[0] != 'glibc':
+        raise RuntimeError('keep_freed_memory needs glibc; with another C '
+                           'library, preload jemalloc or tcmalloc instead')
+    libc = ctypes.CDLL('libc.so.6')
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    for option, value in ((m_trim_threshold, 2**31 - 1),
+                          (m_top_pad, 2**29),
+                          (m_mmap_threshold, 2**25)):
+        if not libc.mallopt(option, value):
+            raise RuntimeError(f'mallopt({option}, {value}) failed')
+
+
 def machine() -> dict:
     """What a timing depends on besides the code: torch's version and
     threads, the CPU, and the 1-minute load average now (other jobs on the

@@ -75,7 +75,8 @@ def _safe_globals():
 
 
 #: Classes a checkpoint may contain besides tensors and builtin containers:
-#: everything mmengine, mmdet and mmseg runners save, nothing that can run code.
+#: everything mmengine, mmdet and mmseg runners save, nothing that can run
+#: code.
 SAFE_GLOBALS = _safe_globals()
 
 

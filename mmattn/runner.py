@@ -65,8 +65,8 @@ def check_mmattn_types(cfg):
         name = kind[len('mmattn.'):]
         if name not in known:
             close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-            hint = (f'; did you mean {", ".join("mmattn." + c for c in close)}?'
-                    if close else '')
+            names = ', '.join('mmattn.' + c for c in close)
+            hint = f'; did you mean {names}?' if close else ''
             raise ConfigError(f'unknown type {kind!r} at {path}.type{hint}')
 
 

@@ -1,4 +1,4 @@
-"""Train an mmdet or mmseg model; the config's ``default_scope`` picks the host.
+"""Train an mmdet or mmseg model; ``default_scope`` says which host.
 
 Takes the hosts' arguments::
 

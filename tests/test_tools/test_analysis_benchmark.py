@@ -13,7 +13,8 @@ def test_compare_modes_and_precisions_writes_table_json_and_chart(
         tmp_path, capsys):
     benchmark.main([CBAM, 'mmattn.LKA', '--cfg-options',
                     'model.in_channels=16', '--names', 'cbam', 'lka',
-                    '--shape', '12', '--batch', '2', '--modes', 'infer', 'train', '--amp', 'both',
+                    '--shape', '12', '--batch', '2',
+                    '--modes', 'infer', 'train', '--amp', 'both',
                     '--warmup', '1', '--repeats', '2', '--compare',
                     '--out-dir', str(tmp_path)])
     names = [
@@ -47,8 +48,8 @@ def test_compare_modes_and_precisions_writes_table_json_and_chart(
 
 
 def test_without_compare_no_ratios_and_inference_form_note(capsys):
-    benchmark.main([CBAM, '--shape', '8', '--optimize', 'both', '--warmup', '0',
-                    '--repeats', '1', '--no-memory'])
+    benchmark.main([CBAM, '--shape', '8', '--optimize', 'both',
+                    '--warmup', '0', '--repeats', '1', '--no-memory'])
     out = capsys.readouterr().out
     rows = markdown_rows(out)
     assert [r[0] for r in rows] == ['CBAM infer', 'CBAM infer optimized']

@@ -42,6 +42,15 @@ def test_schedule_scales_with_the_iterations(iters, expected):
     assert [o.split('=')[1] for o in options] == expected
 
 
+def test_curves_plot_only_the_metrics_some_run_logged():
+    ssdlite = dict(task='det', metrics={'coco/bbox_mAP': 0.2})
+    mask_rcnn = dict(task='det', metrics={'coco/bbox_mAP': 0.2,
+                                          'coco/segm_mAP': 0.1})
+    assert learning_check.curve_keys([ssdlite]) == ['loss', 'coco/bbox_mAP']
+    assert learning_check.curve_keys([ssdlite, mask_rcnn]) == [
+        'loss', 'coco/bbox_mAP', 'coco/segm_mAP']
+
+
 @pytest.mark.slow
 def test_two_iterations_of_one_run_end_to_end(toy_root, tmp_path):
     work = tmp_path / 'check'

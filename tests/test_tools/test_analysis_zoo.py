@@ -1,8 +1,12 @@
+import os.path as osp
+
+import pytest
 from analysis_tools import load, markdown_rows
 
 from mmattn.models.attention import registered_blocks
 
 zoo = load('zoo')
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def test_every_registered_block_is_in_the_generated_tables():
@@ -78,3 +82,12 @@ def test_check_mode_writes_nothing(tmp_path, monkeypatch):
     assert readme.read_text() == f'{zoo.START}\nfresh\n{zoo.END}\n'
     assert zoo.write({}, check=True) == []
     assert zoo.write({}, docs_only=True) == []  # only docs/zoo.md
+
+
+@pytest.mark.parametrize('config, shape', [
+    ('mobilenet_v2/ssdlite_mobilenet-v2-ca_8xb24-600e_coco.py', (320, 320)),
+    ('van/mask-rcnn_van-b0_fpn_1x_coco.py', (800, 1333)),
+    ('van/upernet_van-b0_4xb4-160k_ade20k-512x512.py', (512, 512))])
+def test_models_are_measured_at_their_input_size(config, shape):
+    from mmattn.analysis import load_config
+    assert zoo.input_shape(load_config(f'{REPO}/configs/{config}')) == shape

@@ -31,12 +31,14 @@ def test_toy_train_and_test(config, metric, toy_root, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('backbone, arch', [('VAN', 'b0'),
-                                            ('Conv2Former', 'n')])
-def test_benchmark_fast_path_prints_ratios(backbone, arch, tmp_path):
+@pytest.mark.parametrize('backbone, arch, options', [
+    ('VAN', 'b0', ()), ('Conv2Former', 'n', ('--keep-freed-memory', ))])
+def test_benchmark_fast_path_prints_ratios(backbone, arch, options,
+                                           tmp_path):
     result = run_tool('analysis_tools/benchmark_fast_path.py', backbone,
                       '--archs', arch, '--size', 64, '--warmup', 0,
-                      '--repeats', 1, '--no-compile', cwd=tmp_path)
+                      '--repeats', 1, '--no-compile', *options, cwd=tmp_path)
+    assert ('freed memory kept' in result.output) == bool(options)
     inference, train = result.output.split(f'{backbone}-{arch} train step')
     assert f'{backbone}-{arch} inference, (1, 3, 64, 64)' in inference
     assert re.findall(r'\| (\w+) \|.*\| [0-9.]+× \|', inference) == [

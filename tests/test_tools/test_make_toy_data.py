@@ -10,7 +10,6 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -25,4 +25,3 @@ def test_toy_train_and_test(config, metric, toy_root, tmp_path):
                     tmp_path / 'test', '--cfg-options',
                     'test_dataloader.dataset.indices=4', cwd=toy_root)
     assert re.search(metric, test.output), test.output[-2000:]
-

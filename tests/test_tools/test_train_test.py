@@ -85,8 +85,8 @@ def test_resume_reproduces_uninterrupted_run(toy_root, tmp_path):
     """Train 4 iterations; separately, resume from iteration 2 and finish:
     the final weights are identical (augmentation and dropout included)."""
     options = short_run(4, 'train_dataloader.batch_size=2',
-                    'randomness.deterministic=True',
-                    'default_hooks.checkpoint.interval=2')
+                        'randomness.deterministic=True',
+                        'default_hooks.checkpoint.interval=2')
     full, resumed = tmp_path / 'full', tmp_path / 'resumed'
     run_tool('train.py', FPN, '--work-dir', full, *options, cwd=toy_root)
     result = run_tool('train.py', FPN, '--work-dir', resumed, '--resume',
@@ -98,7 +98,8 @@ def test_resume_reproduces_uninterrupted_run(toy_root, tmp_path):
     assert expected.keys() == actual.keys()
     changed = load_state_dict_file(full / 'iter_2.pth')
     assert any(not torch.equal(changed[k], expected[k]) for k in expected)
-    different = [k for k in expected if not torch.equal(expected[k], actual[k])]
+    different = [k for k in expected
+                 if not torch.equal(expected[k], actual[k])]
     assert not different, different[:5]
 
 

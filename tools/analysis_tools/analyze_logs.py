@@ -1,7 +1,8 @@
 """Loss, learning-rate and metric curves from mmengine's JSON scalar logs.
 
-    python tools/analysis_tools/analyze_logs.py plot_curve work_dirs/a work_dirs/b \\
-        --keys loss lr mIoU --legend VAN-B0 R50 --out curves.png
+    python tools/analysis_tools/analyze_logs.py plot_curve \\
+        work_dirs/a work_dirs/b --keys loss lr mIoU --legend VAN-B0 R50 \\
+        --out curves.png
     python tools/analysis_tools/analyze_logs.py cal_train_time work_dirs/a
 
 A run is a ``vis_data/scalars.json`` file (one JSON record per line, as

@@ -1,13 +1,17 @@
 """Latency, throughput, a training step and peak memory of one or many models.
 
     # one detector: inference and one training step, batch 2
-    python tools/analysis_tools/benchmark.py configs/van/mask-rcnn_van-b0_fpn_1x_coco.py \\
+    python tools/analysis_tools/benchmark.py \\
+        configs/van/mask-rcnn_van-b0_fpn_1x_coco.py \\
         --shape 800 1333 --batch 2 --modes infer train
     # backbones side by side, interleaved, ratios against the first
-    python tools/analysis_tools/benchmark.py mmattn.VAN "dict(type='mmattn.Conv2Former', arch='n')" \\
+    python tools/analysis_tools/benchmark.py \\
+        mmattn.VAN "dict(type='mmattn.Conv2Former', arch='n')" \\
         --shape 512 --compare --out-dir work_dirs/bench
     # one block: fp32 against bf16 autocast, eval against its inference form
-    python tools/analysis_tools/benchmark.py configs/van/upernet_van-b2_....py --amp both --optimize both --compare
+    python tools/analysis_tools/benchmark.py \\
+        configs/van/upernet_van-b2_....py \\
+        --amp both --optimize both --compare
 
 Each model spec is a config file, a registered type (``mmattn.VAN``) or a
 dict; see :mod:`mmattn.analysis`. Det and seg models run on random images:

@@ -286,7 +286,7 @@ def main(argv=None):
                   f'{diff:.1e}\n')
             print(format_table(results))
             print('\n' + verdict('memory', res.peak_bytes / ref.peak_bytes,
-                                  mem_target) + ', ' +
+                                 mem_target) + ', ' +
                   verdict('time', res.median / ref.median, time_target))
 
 

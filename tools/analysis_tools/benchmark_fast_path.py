@@ -16,7 +16,11 @@ All cases hold the same weights:
   skips it.
 
 Cases run in interleaved rounds (:func:`mmattn.benchmark.compare`), so the
-ratios come from one run even on a loaded machine.
+ratios come from one run even on a loaded machine. ``--keep-freed-memory``
+stops glibc from handing freed memory back to the OS
+(:func:`mmattn.benchmark.keep_freed_memory`), as jemalloc or tcmalloc would:
+the cases then pay no page faults for fresh activations, and the ratios
+count arithmetic and memory traffic alone.
 
 - inference: ``torch.no_grad`` forward, eval mode, 1×3×512×512;
 - train step: forward, sum of the stage means as loss, backward and an AdamW
@@ -34,7 +38,8 @@ import os
 
 import torch
 
-from mmattn.benchmark import compare, describe_machine, format_table
+from mmattn.benchmark import (compare, describe_machine, format_table,
+                              keep_freed_memory)
 from mmattn.models import VAN, Conv2Former, optimize_for_inference
 from mmattn.models.layers.reference import to_reference
 
@@ -59,6 +64,9 @@ def parse_args(argv=None):
     parser.add_argument('--skip-train', action='store_true')
     parser.add_argument('--no-compile', action='store_true',
                         help='leave out the torch.compile case')
+    parser.add_argument('--keep-freed-memory', action='store_true',
+                        help="keep freed memory in the process (glibc "
+                        "mallopt), as jemalloc or tcmalloc do")
     return parser.parse_args(argv)
 
 
@@ -96,7 +104,10 @@ def main(argv=None):
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f'{describe_machine()} at start')
+    if args.keep_freed_memory:
+        keep_freed_memory()
+    print(f'{describe_machine()} at start'
+          + (', freed memory kept' if args.keep_freed_memory else ''))
     for arch in args.archs:
         model = build(BACKBONES[args.backbone], arch)
         label = f'{args.backbone}-{arch}'

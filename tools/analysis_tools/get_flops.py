@@ -1,8 +1,11 @@
 """Params and FLOPs of an mmdet/mmseg model, a backbone or a block.
 
-    python tools/analysis_tools/get_flops.py configs/van/mask-rcnn_van-b0_fpn_1x_coco.py --shape 800 1333
-    python tools/analysis_tools/get_flops.py mmattn.VAN --cfg-options model.arch=b0 --shape 224
-    python tools/analysis_tools/get_flops.py "dict(type='mmattn.SE', in_channels=256)" --shape 56
+    python tools/analysis_tools/get_flops.py \\
+        configs/van/mask-rcnn_van-b0_fpn_1x_coco.py --shape 800 1333
+    python tools/analysis_tools/get_flops.py mmattn.VAN \\
+        --cfg-options model.arch=b0 --shape 224
+    python tools/analysis_tools/get_flops.py \\
+        "dict(type='mmattn.SE', in_channels=256)" --shape 56
 
 Prints a table of the total and of every top-level module (backbone, neck,
 heads; ``--depth`` goes deeper), then the ops that could not be counted and

@@ -1,6 +1,7 @@
 """Grad-CAM and attention-block maps of a model on a photograph, as PNGs.
 
-    python tools/analysis_tools/visualize_attention.py CONFIG [CHECKPOINT] [IMAGE]
+    python tools/analysis_tools/visualize_attention.py \\
+        CONFIG [CHECKPOINT] [IMAGE]
     python tools/analysis_tools/visualize_attention.py \\
         configs/toy/fpn_r50-coordatt-c3-c5_toy-ade20k.py \\
         work_dirs/x/iter_400.pth demo:chelsea --out-dir work_dirs/vis

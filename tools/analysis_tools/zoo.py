@@ -454,12 +454,23 @@ def measure_block(name, hosts, warmup=1, repeats=3):
     return entry
 
 
+def input_shape(cfg):
+    """(h, w) a config's model sees: the test resize of a detector (COCO's
+    landscape 800×1333 for mmdet's ``keep_ratio`` (1333, 800); SSDLite's
+    fixed 320×320), the crop of a segmentor."""
+    if cfg.get('default_scope') != 'mmdet':
+        return tuple(cfg.get('crop_size', (512, 512)))
+    resize, = [t for t in cfg.test_dataloader.dataset.pipeline
+               if t['type'].split('.')[-1] == 'Resize']
+    w, h = resize['scale']
+    return (min(w, h), max(w, h)) if resize.get('keep_ratio') else (h, w)
+
+
 def measure_config(path):
-    """Params and FLOPs of a whole model at its paper resolution."""
+    """Params and FLOPs of a whole model at its input size."""
     from mmattn.analysis import build_model, load_config
     cfg = load_config(path)
-    shape = (800, 1333) if cfg.get('default_scope') == 'mmdet' else \
-        tuple(cfg.get('crop_size', (512, 512)))
+    shape = input_shape(cfg)
     return dict(_count(build_model(cfg), shape), shape=list(shape))
 
 
@@ -691,8 +702,8 @@ def dump_yaml(data):
 def folder_table(folders):
     rows = [[f'[{f.name}](../{f.readme})',
              f'[{f.paper.title}]({f.paper.url})', str(f.paper.year),
-             ', '.join(f'`{c}`' for c in sorted(set(f.classes)
-                                                 | set(f.blocks))),
+             ', '.join(f'`{c}`'
+                       for c in sorted(set(f.classes) | set(f.blocks))),
              str(len(f.configs))] for f in folders]
     return _markdown(['folder', 'paper', 'year', 'classes', 'configs'],
                      rows)

@@ -1,4 +1,4 @@
-"""What every attention block shares: its base class, paper record and lookup."""
+"""What every attention block shares: base class, paper record, lookup."""
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
@@ -7,7 +7,8 @@ from mmengine.model import BaseModule
 from mmattn.registry import MODELS
 from ..utils import positive_int
 
-FAMILIES = ('channel', 'spatial', 'channel-spatial', 'branch', 'self-attention')
+FAMILIES = ('channel', 'spatial', 'channel-spatial', 'branch',
+            'self-attention')
 
 
 @dataclass(frozen=True)

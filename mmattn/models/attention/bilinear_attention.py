@@ -1,10 +1,12 @@
 """Bilinear (second-order) attention, the Bi-attention block of BAT-net.
 
 Paper: `Bilinear Attention Networks for Person Retrieval`, Fang et al.,
-ICCV 2019, https://openaccess.thecvf.com/content_ICCV_2019/html/Fang_Bilinear_Attention_Networks_for_Person_Retrieval_ICCV_2019_paper.html
+ICCV 2019,
+https://openaccess.thecvf.com/content_ICCV_2019/html/Fang_Bilinear_Attention_Networks_for_Person_Retrieval_ICCV_2019_paper.html
 (the "bilinear attention" row of Guo et al.'s survey, arXiv:2111.07624).
 
-Official code: https://github.com/PengfeiFANGanu/Attention-in-Attention-Networks
+Official code:
+https://github.com/PengfeiFANGanu/Attention-in-Attention-Networks
 (``models/bilinear_baseline_AIA.py``: ``BilinearAttention``).
 """
 import torch

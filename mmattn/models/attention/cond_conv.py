@@ -120,4 +120,3 @@ class CondConv(AttentionBlock):
         out = F.conv2d(x.reshape(1, n * c, h, w), weight, bias,
                        padding=self.kernel_size // 2, groups=n * self.groups)
         return self.act(self.norm(out.reshape(n, c, h, w)))
-

@@ -3,8 +3,8 @@
 Paper: `Global Second-order Pooling Convolutional Networks`, Gao et al.,
 CVPR 2019, https://arxiv.org/abs/1811.12006
 
-Official code: https://github.com/ZilinGao/Global-Second-order-Pooling-Convolutional-Networks
-(``torchvision/models/resnet.py``: ``Bottleneck.chan_att``;
+Official code: ZilinGao/Global-Second-order-Pooling-Convolutional-Networks
+on GitHub (``torchvision/models/resnet.py``: ``Bottleneck.chan_att``;
 ``MPNCOV/python/MPNCOV.py``: ``CovpoolLayer``).
 """
 import torch

@@ -148,8 +148,8 @@ class SASA(AttentionBlock):
         k = F.unfold(self.key(x), **window).view(n, heads, d, taps, h * w)
         v = F.unfold(self.value(x), **window).view(n, heads, d, taps, h * w)
         r = self.rel_embedding().to(q.dtype)  # (heads, d, taps)
-        logits = (q * k).sum(2) + torch.matmul(r.transpose(1, 2), q[:, :, :,
-                                                                     0])
+        logits = (q * k).sum(2) + torch.matmul(r.transpose(1, 2),
+                                               q[:, :, :, 0])
         inside = F.unfold(x.new_ones(1, 1, h, w), **window) > 0.5
         logits = logits.masked_fill(~inside.view(1, 1, taps, h * w),
                                     float('-inf'))

@@ -3,7 +3,8 @@
 Paper: `SRM: A Style-based Recalibration Module for Convolutional Neural
 Networks`, Lee et al., ICCV 2019, https://arxiv.org/abs/1903.10829
 
-Official code: https://github.com/hyunjaelee410/style-based-recalibration-module
+Official code:
+https://github.com/hyunjaelee410/style-based-recalibration-module
 (``models/recalibration_modules.py``).
 """
 import torch

@@ -235,6 +235,7 @@ class MobileBackbone(StagedBackbone):
                 if isinstance(m, AttentionBlock):
                     m.reset_parameters()
 
+
 def backbone_keys(state_dict: dict) -> dict:
     """The backbone's part of a checkpoint: ``module.`` (DDP) stripped, and
     of a whole-model checkpoint (any ``backbone.`` key) only the

@@ -287,4 +287,3 @@ def convert_mobilenet_v2(state_dict: Dict[str, Tensor],
         (r'^features\.0\.1\.', 'conv1.bn.'),
         (rf'^{last}0\.', 'conv2.conv.'), (rf'^{last}1\.', 'conv2.bn.'),
         (r'^features\.(\d+)\.(.+)$', renamer(blocks))])
-

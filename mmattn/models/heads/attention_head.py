@@ -86,4 +86,3 @@ class AttentionHead(FCNHead):
         if self.concat_input:
             output = self.conv_cat(torch.cat([x, output], dim=1))
         return self.cls_seg(output)
-

@@ -116,4 +116,3 @@ class PolyphaseConv2d(nn.Conv2d):
             return super().forward(x)
         return polyphase_conv2d(x, self.weight, self.bias, self.padding,
                                 self.dilation, self.groups)
-

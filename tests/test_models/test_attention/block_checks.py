@@ -84,6 +84,6 @@ def assert_compiles_like_eager(block, x, rtol=1e-4, seed=0):
     ref = _train_step(eager, x, grad)
     torch.manual_seed(seed)
     out = _train_step(compiled, x, grad)
-    for what, o, r in zip(
-        ('train output', 'input gradient', 'parameter gradients'), out, ref):
+    names = ('train output', 'input gradient', 'parameter gradients')
+    for what, o, r in zip(names, out, ref):
         assert_close_to_scale(o, r, rtol, what)

@@ -107,4 +107,3 @@ def test_reduction_sets_the_inner_width():
 def test_bad_arguments(kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         NonLocal(16, **kwargs)
-

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from mmattn.models.attention.residual_attention import (PreActBottleneck,
-                                                         ResidualAttention)
+                                                        ResidualAttention)
 
 
 def num_units(module):

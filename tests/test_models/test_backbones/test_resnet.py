@@ -106,8 +106,8 @@ def test_mmseg_resnet_loses_the_first_block_mmattn_resnet_keeps_it():
                                           (ResNetV1d, MMSegResNetV1d)])
 def test_nothing_else_changes(ours, theirs):
     plugins = STACKS['same block twice']
-    net, ref = ours(depth=50, plugins=plugins), theirs(depth=50,
-                                                        plugins=plugins)
+    net = ours(depth=50, plugins=plugins)
+    ref = theirs(depth=50, plugins=plugins)
     assert isinstance(net, theirs)
     assert {k: v.shape for k, v in net.state_dict().items()} == \
         {k: v.shape for k, v in ref.state_dict().items()}

@@ -238,8 +238,8 @@ def test_out_indices(out_indices, expected):
     model = VAN(TINY, out_indices=out_indices).eval()
     assert model.out_indices == expected
     outs = model(torch.randn(2, 3, 32, 32))
-    assert [o.shape[1] for o in outs] == [TINY['embed_dims'][i]
-                                         for i in expected]
+    assert [o.shape[1] for o in outs] == [
+        TINY['embed_dims'][i] for i in expected]
 
 
 def test_frozen_stages_and_norm_eval():
