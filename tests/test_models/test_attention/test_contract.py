@@ -511,18 +511,13 @@ def test_bad_arguments_name_the_argument(name):
             BLOCKS[name](**cfg)
 
 
-# Blocks that torch.compile (inductor) cannot compile to the eager numbers:
-# name -> why. The compile test asserts that they still fail.
-COMPILE_UNSUPPORTED = {}
-
 # The registry in a few groups: each group is one module that runs its
 # blocks on the same input, so each group compiles once per mode.
 COMPILE_GROUPS = 4
 
 
 def compile_groups():
-    return [[n for n in NAMES[i::COMPILE_GROUPS]
-             if n not in COMPILE_UNSUPPORTED] for i in range(COMPILE_GROUPS)]
+    return [NAMES[i::COMPILE_GROUPS] for i in range(COMPILE_GROUPS)]
 
 
 class BlockGroup(nn.Module):
@@ -580,11 +575,3 @@ def test_torch_compile_equals_eager(group, train):
     in eval mode under no_grad, and in train mode with a backward pass (the
     input's and every parameter's gradients too)."""
     assert_compiled_like_eager(compile_groups()[group], train)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize('name', sorted(COMPILE_UNSUPPORTED))
-def test_torch_compile_unsupported_still_fails(name):
-    with pytest.raises(AssertionError):
-        for train in (False, True):
-            assert_compiled_like_eager([name], train)
