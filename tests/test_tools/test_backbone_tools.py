@@ -1,6 +1,7 @@
 """The backbones through the tools: a toy train + test of each backbone's
-detector and segmentor (tools/train.py, tools/test.py), and the fast-path
-benchmark (tools/analysis_tools/benchmark_fast_path.py)."""
+detector and segmentor (tools/train.py, tools/test.py; for the mobile
+backbones SSDLite and DeepLabV3 at output stride 8, with CA inside), and the
+fast-path benchmark (tools/analysis_tools/benchmark_fast_path.py)."""
 import re
 
 import pytest
@@ -16,6 +17,8 @@ BBOX_MAP, MIOU = r'coco/bbox_mAP: -?[0-9.]+', r'mIoU: [0-9.]+'
     ('toy/fpn_van-b0_toy-ade20k.py', MIOU),
     ('toy/mask-rcnn_conv2former-n_fpn_toy-coco.py', BBOX_MAP),
     ('toy/fpn_conv2former-n_toy-ade20k.py', MIOU),
+    ('toy/ssdlite_mobilenet-v2-ca_toy-coco.py', BBOX_MAP),
+    ('toy/deeplabv3_mobilenet-v2-ca-d8_toy-ade20k.py', MIOU),
 ])
 def test_toy_train_and_test(config, metric, toy_root, tmp_path):
     path = config_path(config)
