@@ -124,10 +124,6 @@ POOLED_BN = {
     'GE': dict(extra_params=True),  # GE-θ's global gather
 }
 
-# Blocks that cannot export to ONNX (opset 17, dynamo=False): name -> why.
-# The export test asserts that they still fail, so the list stays honest.
-ONNX_UNSUPPORTED = {}
-
 # mmdet's Kaiming init for ResNets (``ResNet.init_cfg`` when training from
 # scratch), applied before ``init_weights`` in the identity test.
 MMDET_RESNET_INIT = [
@@ -310,12 +306,7 @@ def run_forked(fn, *args, timeout=300):
 def test_onnx_export_matches_eager(name):
     torch.manual_seed(0)
     block = build(name).eval()
-    x = seeded_input(1, 16, 7, 9)
-    if name in ONNX_UNSUPPORTED:
-        with pytest.raises(AssertionError):
-            run_forked(onnx_roundtrip, block, x)
-    else:
-        run_forked(onnx_roundtrip, block, x)
+    run_forked(onnx_roundtrip, block, seeded_input(1, 16, 7, 9))
 
 
 @pytest.mark.parametrize(
