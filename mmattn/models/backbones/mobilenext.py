@@ -95,6 +95,7 @@ class SandGlass(BaseModule):
                                     act=False) \
             if last_depthwise else nn.Identity()
         self.identity_channels = identity_channels
+        self.out_channels = out_channels
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.attention(self.depthwise_conv1(x))
@@ -102,7 +103,7 @@ class SandGlass(BaseModule):
         k = self.identity_channels
         if k == 0:
             return out
-        if k == out.shape[1]:
+        if k == self.out_channels:
             return out + x
         return torch.cat([out[:, :k] + x[:, :k], out[:, k:]], 1)
 
