@@ -119,3 +119,10 @@ def test_format_table_ratios_within_each_group():
     assert [c[6] for c in cells] == ['1.00×', '0.50×', '1.00×', '2.00×']
     with pytest.raises(ValueError, match='one key per result'):
         format_table(results, groups=['infer'])
+
+
+def test_keep_freed_memory_names_the_remedy_without_glibc(monkeypatch):
+    import mmattn.benchmark as bench
+    monkeypatch.setattr(bench.platform, 'libc_ver', lambda: ('', ''))
+    with pytest.raises(RuntimeError, match='jemalloc or tcmalloc'):
+        bench.keep_freed_memory()

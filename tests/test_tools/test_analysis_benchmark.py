@@ -3,7 +3,7 @@ import json
 import pytest
 
 from analysis_tools import load, markdown_rows, read_png
-from conftest import config_path
+from conftest import REPO, config_path, run_tool
 
 benchmark = load('benchmark')
 CBAM = "dict(type='mmattn.CBAM', in_channels=16)"
@@ -69,3 +69,12 @@ def test_det_and_seg_configs_infer_and_train(config, capsys):
     name = config[1][:-3]
     assert [r[0] for r in rows] == [f'{name} infer', f'{name} train']
     assert all(r[-1].endswith('MiB') for r in rows)
+
+
+def test_keep_freed_memory_is_recorded(tmp_path):
+    """In a subprocess: the allocator setting outlives the call."""
+    run_tool('analysis_tools/benchmark.py', CBAM, '--shape', '8',
+             '--warmup', '0', '--repeats', '1', '--no-memory',
+             '--keep-freed-memory', '--out-dir', tmp_path, cwd=REPO)
+    settings = json.loads((tmp_path / 'benchmark.json').read_text())
+    assert settings['settings']['freed_memory_kept'] is True

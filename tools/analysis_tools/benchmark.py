@@ -22,8 +22,12 @@ Without ``--compare`` every case is measured on its own, one after the
 other; with it, all cases run in interleaved rounds in this process
 (:func:`mmattn.benchmark.compare`), so machine drift cancels and the table
 has ratios against the first case of the same mode (inference against
-inference, training steps against training steps). Writes ``benchmark.md``,
-``benchmark.json`` and ``benchmark.png`` to ``--out-dir`` when given.
+inference, training steps against training steps). ``--keep-freed-memory``
+keeps glibc from handing freed memory back to the OS between calls, as
+jemalloc or tcmalloc would (:func:`mmattn.benchmark.keep_freed_memory`), so
+that no case pays page faults for its fresh tensors. Writes
+``benchmark.md``, ``benchmark.json`` and ``benchmark.png`` to ``--out-dir``
+when given.
 """
 import argparse
 import copy
@@ -36,7 +40,8 @@ from mmengine.config import DictAction
 
 from mmattn.analysis import (build_model, dummy_batch, forward_fn,
                              load_config, optimize, train_step_fn)
-from mmattn.benchmark import compare, format_table, machine
+from mmattn.benchmark import (compare, format_table, keep_freed_memory,
+                              machine)
 
 
 def parse_args(argv=None):
@@ -62,6 +67,9 @@ def parse_args(argv=None):
     parser.add_argument('--compare', action='store_true',
                         help='interleave all cases; ratios against the first '
                         'case of the same mode')
+    parser.add_argument('--keep-freed-memory', action='store_true',
+                        help="keep freed memory in the process (glibc "
+                        "mallopt), as jemalloc or tcmalloc do")
     parser.add_argument('--out-dir', help='write .md, .json and .png here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override keys of every config')
@@ -172,6 +180,8 @@ def plot(results, path, title):
 
 def run(args):
     """Measure; returns ``(results, markdown, settings)``."""
+    if args.keep_freed_memory:
+        keep_freed_memory()
     device = torch.device(args.device or (
         'cuda' if torch.cuda.is_available() else 'cpu'))
     cases, modes, notes = build_cases(args, device)
@@ -184,7 +194,8 @@ def run(args):
     settings = dict(
         shape=args.shape * 2 if len(args.shape) == 1 else args.shape,
         batch=args.batch, device=str(device), warmup=args.warmup,
-        repeats=args.repeats, interleaved=args.compare, **machine())
+        repeats=args.repeats, interleaved=args.compare,
+        freed_memory_kept=args.keep_freed_memory, **machine())
     if device.type == 'cuda':
         settings['gpu'] = torch.cuda.get_device_name(device)
     header = ', '.join(f'{k}={v}' for k, v in settings.items())
