@@ -248,6 +248,22 @@ def backbone_keys(state_dict: dict) -> dict:
     return dict(state_dict)
 
 
+def flat_layout_rules(num_blocks: Sequence[int], block_table) -> list:
+    """:func:`mmattn.checkpoint.rename_keys` rules for the official flat
+    layouts: ``features.0`` the stem (conv, BN), ``features.N`` the N-th
+    block through the network, renamed with the table ``block_table(N)``
+    (see :func:`renamer`) into ``layer{i}.{j}``; ``num_blocks`` (per stage)
+    maps N back to its stage. Keys of other ``features.N`` are left as
+    they are."""
+    names = [f'layer{i + 1}.{j}' for i, n in enumerate(num_blocks)
+             for j in range(n)]
+    blocks = {str(n): (name, block_table(n))
+              for n, name in enumerate(names, 1)}
+    return [(r'^features\.0\.0\.', 'conv1.conv.'),
+            (r'^features\.0\.1\.', 'conv1.bn.'),
+            (r'^features\.(\d+)\.(.+)$', renamer(blocks))]
+
+
 def renamer(blocks: dict):
     """A ``re.sub`` replacement for converters (with
     :func:`mmattn.checkpoint.rename_keys`) that rename whole blocks: for a

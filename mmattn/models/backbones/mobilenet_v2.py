@@ -20,7 +20,8 @@ from torch import Tensor
 from mmattn.checkpoint import rename_keys
 from mmattn.registry import MODELS
 from ..attention.base import Paper
-from ._mobile import MobileBackbone, backbone_keys, build_attention, renamer
+from ._mobile import (MobileBackbone, backbone_keys, build_attention,
+                      flat_layout_rules, renamer)
 
 __all__ = ['MobileNetV2', 'InvertedResidual', 'convert_mobilenet_v2']
 
@@ -276,14 +277,9 @@ def convert_mobilenet_v2(state_dict: Dict[str, Tensor],
                            [(r'^(layer\d+\.\d+)\.(.+)$', renamer(tables))])
     table, expands = {'torchvision': (_TORCHVISION, 'conv.3.weight'),
                       'official_ca': (_OFFICIAL_CA, 'conv.7.weight')}[layout]
-    names = [f'layer{i + 1}.{j}' for i, n in enumerate(num_blocks)
-             for j in range(n)]
-    blocks = {str(n): (name, table[f'features.{n}.{expands}' in state_dict])
-              for n, name in enumerate(names, 1)}
     last = r'conv\.' if layout == 'official_ca' \
-        else rf'features\.{len(names) + 1}\.'
-    return rename_keys(state_dict, [
-        (r'^features\.0\.0\.', 'conv1.conv.'),
-        (r'^features\.0\.1\.', 'conv1.bn.'),
-        (rf'^{last}0\.', 'conv2.conv.'), (rf'^{last}1\.', 'conv2.bn.'),
-        (r'^features\.(\d+)\.(.+)$', renamer(blocks))])
+        else rf'features\.{sum(num_blocks) + 1}\.'
+    rules = flat_layout_rules(
+        num_blocks, lambda n: table[f'features.{n}.{expands}' in state_dict])
+    return rename_keys(state_dict, rules + [
+        (rf'^{last}0\.', 'conv2.conv.'), (rf'^{last}1\.', 'conv2.bn.')])

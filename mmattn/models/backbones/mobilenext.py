@@ -23,7 +23,8 @@ from mmattn.checkpoint import rename_keys
 from mmattn.registry import MODELS
 from ..attention.base import Paper
 from ..utils import make_divisible
-from ._mobile import MobileBackbone, backbone_keys, build_attention, renamer
+from ._mobile import (MobileBackbone, backbone_keys, build_attention,
+                      flat_layout_rules)
 
 __all__ = ['MobileNeXt', 'SandGlass', 'convert_mobilenext']
 
@@ -259,14 +260,10 @@ def convert_mobilenext(state_dict: Dict[str, Tensor],
     state_dict = backbone_keys(state_dict)
     if not any(k.startswith('features.') for k in state_dict):
         return state_dict
-    names = [f'layer{i + 1}.{j}' for i, n in enumerate(num_blocks)
-             for j in range(n)]
-    blocks = {}
-    for n, name in enumerate(names, 1):
+
+    def block_table(n):
         form = next((i for i in _OFFICIAL
                      if f'features.{n}.conv.{i}.weight' in state_dict), 3)
-        blocks[str(n)] = (name, _OFFICIAL[form])
-    return rename_keys(state_dict, [
-        (r'^features\.0\.0\.', 'conv1.conv.'),
-        (r'^features\.0\.1\.', 'conv1.bn.'),
-        (r'^features\.(\d+)\.(.+)$', renamer(blocks))])
+        return _OFFICIAL[form]
+
+    return rename_keys(state_dict, flat_layout_rules(num_blocks, block_table))
