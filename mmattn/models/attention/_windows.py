@@ -1,7 +1,8 @@
 """k×k windows around every pixel, visited tap by tap.
 
-Local self-attention blocks (SAN, LR-Net) compare each output pixel with the
-k×k input pixels around it and sum those pixels' values with per-tap weights.
+Local self-attention blocks (SAN, LR-Net, SASA) compare each output pixel
+with the k×k input pixels around it and sum those pixels' values with
+per-tap weights.
 Unfolding the values (``F.unfold``) would hold C·k²·H·W numbers; here the
 window is visited tap by tap on a padded map, each tap a strided view of it
 (no copy), so the weighted sum holds one C·H·W map besides its weights:
@@ -13,6 +14,7 @@ Nothing here is registered.
 from typing import Iterator, Optional, Tuple
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ..utils import odd_kernel_size, positive_int
@@ -84,6 +86,19 @@ def windows(padded: Tensor,
     return torch.stack(
         list(window_taps(padded, kernel_size, out_size, stride, dilation)),
         dim=-3)
+
+
+def in_image(like: Tensor,
+             kernel_size: int,
+             out_size: Tuple[int, int],
+             stride: int = 1,
+             dilation: int = 1) -> Tensor:
+    """1×1×k²×H'×W' bools: whether each tap of :func:`windows` on the
+    zero-padded H×W map of ``like`` (…×H×W) falls inside the map, for
+    masking the padding out of a softmax over the window."""
+    pad = dilation * (kernel_size // 2)
+    ones = F.pad(like.new_ones(1, 1, *like.shape[-2:]), [pad] * 4)
+    return windows(ones, kernel_size, out_size, stride, dilation) > 0.5
 
 
 def aggregate(padded: Tensor,

@@ -17,7 +17,7 @@ from torch import Tensor
 
 from mmattn.registry import MODELS
 from ..utils import positive_int
-from ._windows import aggregate, window_arguments, windows
+from ._windows import aggregate, in_image, window_arguments, windows
 from .base import AttentionBlock, Paper
 
 COMPOSABILITIES = ('dot_product', 'squared_difference')
@@ -130,7 +130,7 @@ class LocalRelation(AttentionBlock):
         return self.geometry(self.offsets).flatten(2)[0]
 
     def forward(self, x: Tensor) -> Tensor:
-        n, c, h, w = x.shape
+        n, c = x.shape[:2]
         pad = self.dilation * (self.kernel_size // 2)
         window = dict(
             kernel_size=self.kernel_size,
@@ -147,10 +147,7 @@ class LocalRelation(AttentionBlock):
             logits = -(query - keys)**2
         prior = self.geometry_prior().to(logits.dtype)  # G×k²
         logits = logits + prior[..., None, None]
-        inside = windows(
-            F.pad(x.new_ones(1, 1, h, w), [pad] * 4),
-            out_size=out_size,
-            **window) > 0.5
+        inside = in_image(x, out_size=out_size, **window)
         weights = logits.masked_fill(~inside, float('-inf')).softmax(dim=2)
         values = F.pad(x, [pad] * 4).unflatten(1, (self.groups, -1))
         out = aggregate(values, weights[:, :, None], **window)

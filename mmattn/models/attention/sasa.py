@@ -15,7 +15,7 @@ from torch import Tensor
 
 from mmattn.registry import MODELS
 from ..utils import positive_int
-from ._windows import window_arguments
+from ._windows import aggregate, in_image, window_arguments, window_taps
 from .base import AttentionBlock, Paper
 
 
@@ -141,18 +141,20 @@ class SASA(AttentionBlock):
 
     def forward(self, x: Tensor) -> Tensor:
         n, _, h, w = x.shape
-        heads, d, taps = self.heads, self.head_dim, self.kernel_size**2
-        window = dict(kernel_size=self.kernel_size, dilation=self.dilation,
-                      padding=self.dilation * (self.kernel_size // 2))
-        q = self.query(x).view(n, heads, d, 1, h * w)
-        k = F.unfold(self.key(x), **window).view(n, heads, d, taps, h * w)
-        v = F.unfold(self.value(x), **window).view(n, heads, d, taps, h * w)
-        r = self.rel_embedding().to(q.dtype)  # (heads, d, taps)
-        logits = (q * k).sum(2) + torch.matmul(r.transpose(1, 2),
-                                               q[:, :, :, 0])
-        inside = F.unfold(x.new_ones(1, 1, h, w), **window) > 0.5
-        logits = logits.masked_fill(~inside.view(1, 1, taps, h * w),
-                                    float('-inf'))
-        attn = logits.softmax(dim=2).unsqueeze(2)  # (N, heads, 1, taps, HW)
-        out = (attn * v).sum(3).view(n, self.out_channels, h, w)
-        return self.pool(out)
+        pad = self.dilation * (self.kernel_size // 2)
+        window = dict(kernel_size=self.kernel_size, dilation=self.dilation)
+        heads = (self.heads, self.head_dim)
+        q = self.query(x).unflatten(1, heads)  # N×heads×d×H×W
+        keys = F.pad(self.key(x), [pad] * 4).unflatten(1, heads)
+        logits = torch.stack([
+            (q * tap).sum(2)
+            for tap in window_taps(keys, out_size=(h, w), **window)
+        ], 2)  # N×heads×k²×H×W, tap by tap
+        r = self.rel_embedding().to(q.dtype)  # (heads, d, k²)
+        logits = logits + torch.matmul(r.transpose(1, 2),
+                                       q.flatten(3)).unflatten(3, (h, w))
+        inside = in_image(x, out_size=(h, w), **window)
+        attn = logits.masked_fill(~inside, float('-inf')).softmax(dim=2)
+        values = F.pad(self.value(x), [pad] * 4).unflatten(1, heads)
+        out = aggregate(values, attn[:, :, None], **window)
+        return self.pool(out.reshape(n, self.out_channels, h, w))
