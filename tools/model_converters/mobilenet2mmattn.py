@@ -40,12 +40,12 @@ def mobilenet_v2_for(state_dict, widen_factor=1.):
         out_indices=7 if 'conv2.conv.weight' in state_dict else 6)
 
 
-def convert(src, dst, build, describe=''):
-    """Read ``src``, convert it with the ``convert_state_dict`` of a model
-    from ``build(state_dict)``, check it strictly against the model that
+def convert(state_dict, dst, build, source):
+    """Convert ``state_dict`` (read from ``source``, which error messages
+    name) with the ``convert_state_dict`` of a model from
+    ``build(state_dict)``, check it strictly against the model that
     ``build`` gives for the converted keys (classifier dropped), write
     ``dst``; returns that model and the state dict."""
-    state_dict = load_state_dict_file(src)
     state_dict = build(state_dict).convert_state_dict(state_dict)
     model = build(state_dict)
     state_dict = {
@@ -56,7 +56,7 @@ def convert(src, dst, build, describe=''):
     try:
         model.load_state_dict(state_dict, strict=True)
     except RuntimeError as error:
-        raise CheckpointError(f'{src!r}{describe} does not fit '
+        raise CheckpointError(f'{source} does not fit '
                               f'{type(model).__name__}: {error}') from None
     if osp.dirname(dst):
         os.makedirs(osp.dirname(dst), exist_ok=True)
@@ -84,11 +84,12 @@ def main():
     parser.add_argument('--widen-factor', type=float, default=1.,
                         help='width multiplier of the weights')
     args = parser.parse_args()
-    layout = detect_mobilenet_v2_format(load_state_dict_file(args.src))
+    state_dict = load_state_dict_file(args.src)
+    layout = detect_mobilenet_v2_format(state_dict)
     model, state_dict = convert(
-        args.src, args.dst,
+        state_dict, args.dst,
         lambda sd: mobilenet_v2_for(sd, args.widen_factor),
-        f' ({layout} layout)')
+        f'{args.src!r} ({layout} layout)')
     print(f'{args.src}: {layout} layout')
     print(summary(args.dst, model, state_dict))
 

@@ -21,6 +21,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from mobilenet2mmattn import convert, summary  # noqa: E402
 
+from mmattn.checkpoint import load_state_dict_file  # noqa: E402
 from mmattn.models.backbones import MobileNeXt  # noqa: E402
 
 
@@ -32,8 +33,9 @@ def main():
                         help='width multiplier of the weights')
     args = parser.parse_args()
     model, state_dict = convert(
-        args.src, args.dst,
-        lambda sd: MobileNeXt(widen_factor=args.widen_factor, out_indices=7))
+        load_state_dict_file(args.src), args.dst,
+        lambda sd: MobileNeXt(widen_factor=args.widen_factor, out_indices=7),
+        repr(args.src))
     print(summary(args.dst, model, state_dict))
 
 
