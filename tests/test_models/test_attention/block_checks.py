@@ -1,6 +1,6 @@
 """Checks the tests of several blocks share: weights drawn at random, the
-largest tensor of a forward (and backward) pass, and torch.compile against
-eager.
+largest tensor of a forward (and backward) pass, a window block in place of
+mmdet Bottleneck's 3×3 conv, and torch.compile against eager.
 
 The compile check compiles a block with inductor and compares it with eager:
 the eval output under no_grad, and a training step (output, input gradient
@@ -32,6 +32,21 @@ def randomised(module, std=0.3):
                 m.running_mean.uniform_(-0.5, 0.5)
                 m.running_var.uniform_(0.5, 2)
     return module.eval()
+
+
+def assert_replaces_bottleneck_conv(cls):
+    """``cls`` built through mmdet Bottleneck's ``dcn`` slot takes the place
+    of its stride-2 3×3 conv: the host's ``kernel_size=3`` arrives, and
+    ``window_size`` (3 here) would override it."""
+    from mmdet.models.backbones.resnet import Bottleneck
+    block = Bottleneck(
+        64,
+        16,
+        stride=2,
+        dcn=dict(type=cls, window_size=3),
+        downsample=torch.nn.Conv2d(64, 64, 1, stride=2))
+    assert isinstance(block.conv2, cls) and block.conv2.kernel_size == 3
+    assert block(torch.randn(2, 64, 7, 9)).shape == (2, 64, 4, 5)
 
 
 def largest_tensor_of_step(block, x, train):

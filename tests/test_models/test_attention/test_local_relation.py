@@ -5,8 +5,8 @@ numbers, use in place of mmdet ResNet's 3×3 convs, torch.compile and bad
 arguments."""
 import pytest
 import torch
-from block_checks import largest_tensor_of_step, randomised
-from mmdet.models.backbones.resnet import Bottleneck
+from block_checks import (assert_replaces_bottleneck_conv,
+                          largest_tensor_of_step, randomised)
 
 from mmattn.models.attention.local_relation import LocalRelation
 
@@ -93,15 +93,7 @@ def test_memory_is_hw_k2_c_over_share(train):
 
 
 def test_replaces_mmdet_resnets_3x3_convs():
-    block = Bottleneck(
-        64,
-        16,
-        stride=2,
-        dcn=dict(type=LocalRelation, window_size=3),
-        downsample=torch.nn.Conv2d(64, 64, 1, stride=2))
-    assert isinstance(block.conv2, LocalRelation)
-    assert block.conv2.kernel_size == 3
-    assert block(torch.randn(2, 64, 7, 9)).shape == (2, 64, 4, 5)
+    assert_replaces_bottleneck_conv(LocalRelation)
 
 
 @pytest.mark.parametrize(
